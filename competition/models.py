@@ -1,0 +1,210 @@
+"""How it scores: competitions, metric weights, department quotas and league snapshots."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from departments.models import Department, DepartmentGroup
+
+
+class Metric(models.TextChoices):
+    """The seven metrics of DOMAIN.md, labelled as the ledger's headers."""
+
+    VISIT_BATCHES = "visit_batches", _("接待批次")
+    VISITORS = "visitors", _("接待人数")
+    INTENT_PROJECTS = "intent_projects", _("意向项目")
+    SIGNED_PROJECTS = "signed_projects", _("签约项目")
+    FUNDED_PROJECTS = "funded_projects", _("到账项目")
+    FUNDS_AMOUNT = "funds_amount", _("到账资金")
+    GROUNDBREAKING_PROJECTS = "groundbreaking_projects", _("开工项目")
+
+
+METRICS: list[str] = [m.value for m in Metric]
+
+DEFAULT_WEIGHTS: dict[str, Decimal] = {
+    Metric.VISIT_BATCHES: Decimal(10),
+    Metric.VISITORS: Decimal(0),
+    Metric.INTENT_PROJECTS: Decimal(15),
+    Metric.SIGNED_PROJECTS: Decimal(20),
+    Metric.FUNDED_PROJECTS: Decimal(20),
+    Metric.FUNDS_AMOUNT: Decimal(15),
+    Metric.GROUNDBREAKING_PROJECTS: Decimal(20),
+}
+
+RATIO = {"max_digits": 6, "decimal_places": 4}
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Competition(models.Model):
+    """A competition window (百日竞赛 or a whole-year assessment) with its scoring settings."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"))
+    yellow_threshold = models.DecimalField(
+        _("黄牌线"),
+        default=Decimal("0.70"),
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+        **RATIO,
+    )
+    cap = models.DecimalField(
+        _("封顶"),
+        default=Decimal("1.5"),
+        validators=[MinValueValidator(Decimal("0.0001"), message=_("封顶必须大于0。"))],
+        **RATIO,
+    )
+    count_pending = models.BooleanField(_("计入待核实"), default=False)
+    is_active = models.BooleanField(_("进行中"), default=True)
+    issuing_office = models.CharField(
+        _("发文单位"), max_length=100, default="市招商引资百日竞赛活动办公室"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+        verbose_name = _("竞赛")
+        verbose_name_plural = _("竞赛")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def days(self) -> int:
+        return (self.end_date - self.start_date).days + 1
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("结束日期不能早于开始日期。")})
+
+    def weights(self) -> dict[str, Decimal]:
+        """Every metric's weight: the stored ones over the defaults."""
+        weights = dict(DEFAULT_WEIGHTS)
+        weights.update({w.metric: w.weight for w in self.metric_weights.all()})
+        return weights
+
+
+class MetricWeight(models.Model):
+    competition = models.ForeignKey(
+        Competition, verbose_name=_("竞赛"), on_delete=models.CASCADE, related_name="metric_weights"
+    )
+    metric = models.CharField(_("指标"), max_length=30, choices=Metric.choices)
+    weight = models.DecimalField(
+        _("权重"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(0, message=_("权重不能为负数。"))],
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("指标权重")
+        verbose_name_plural = _("指标权重")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["competition", "metric"],
+                name="one_weight_per_metric",
+                violation_error_message=_("每个指标只能设置一个权重。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_metric_display()} {self.weight}"
+
+
+def _count_field(label):
+    return models.PositiveIntegerField(label, default=0)
+
+
+class Quota(models.Model):
+    """A department's targets (任务指标) in one competition; its presence means it takes part."""
+
+    competition = models.ForeignKey(
+        Competition, verbose_name=_("竞赛"), on_delete=models.CASCADE, related_name="quotas"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("部门"), on_delete=models.PROTECT, related_name="quotas"
+    )
+    visit_batches = _count_field(_("接待批次"))
+    visitors = _count_field(_("接待人数"))
+    intent_projects = _count_field(_("意向项目"))
+    signed_projects = _count_field(_("签约项目"))
+    funded_projects = _count_field(_("到账项目"))
+    funds_amount = models.DecimalField(
+        _("到账资金(万元)"),
+        default=Decimal(0),
+        validators=[MinValueValidator(0, message=_("任务不能为负数。"))],
+        **MONEY,
+    )
+    groundbreaking_projects = _count_field(_("开工项目"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["competition", "department__order", "department__name"]
+        verbose_name = _("任务指标")
+        verbose_name_plural = _("任务指标")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["competition", "department"],
+                name="one_quota_per_department",
+                violation_error_message=_("该部门在此竞赛中已有任务指标。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.competition} · {self.department}"
+
+    def targets(self) -> dict[str, Decimal]:
+        return {m: Decimal(getattr(self, m)) for m in METRICS}
+
+
+class Snapshot(models.Model):
+    """One department's league figures for one competition as of one date.
+
+    Written only by competition.snapshots.store_league(); a recompute of the same
+    date replaces the whole date in one transaction.
+    """
+
+    competition = models.ForeignKey(
+        Competition, verbose_name=_("竞赛"), on_delete=models.CASCADE, related_name="snapshots"
+    )
+    as_of = models.DateField(_("统计日期"))
+    department = models.ForeignKey(
+        Department, verbose_name=_("部门"), on_delete=models.CASCADE, related_name="+"
+    )
+    department_name = models.CharField(_("部门"), max_length=50)
+    group = models.ForeignKey(
+        DepartmentGroup, verbose_name=_("分组"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    group_name = models.CharField(_("分组"), max_length=50, blank=True)
+    elapsed_days = models.PositiveIntegerField(_("已进行天数"))
+    fraction = models.DecimalField(_("时间进度"), max_digits=12, decimal_places=10)
+    actuals = models.JSONField(_("完成数"))
+    targets = models.JSONField(_("任务数"))
+    ratios = models.JSONField(_("时序进度完成率"))
+    score = models.DecimalField(_("得分"), max_digits=20, decimal_places=12)
+    yellow_card = models.BooleanField(_("黄牌"))
+    zero_result = models.BooleanField(_("无实绩"))
+    rank = models.PositiveIntegerField(_("排名"))
+    group_rank = models.PositiveIntegerField(_("组内排名"), null=True)
+    computed_at = models.DateTimeField(_("计算时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["competition", "as_of", "rank"]
+        verbose_name = _("排名快照")
+        verbose_name_plural = _("排名快照")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["competition", "as_of", "department"], name="one_snapshot_per_day"
+            )
+        ]
+        indexes = [models.Index(fields=["competition", "as_of", "rank"])]
+
+    def __str__(self) -> str:
+        return f"{self.competition} {self.as_of} #{self.rank} {self.department_name}"

@@ -1,0 +1,82 @@
+"""What a user may do, derived once per request from their Person record."""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+OFFICE, LEADER, LIAISON, STAFF = "office", "leader", "liaison", "staff"
+ROLE_LABELS = {OFFICE: _("竞赛办"), LEADER: _("领导"), LIAISON: _("联络员"), STAFF: _("职工")}
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The roles of one user. `primary` picks the home page and navigation."""
+
+    is_office: bool = False
+    is_leader: bool = False
+    liaison_department_ids: frozenset[int] = field(default_factory=frozenset)
+    staff_department_id: int | None = None
+    person_name: str = ""
+
+    @property
+    def is_liaison(self) -> bool:
+        return bool(self.liaison_department_ids)
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.staff_department_id is not None
+
+    @property
+    def primary(self) -> str | None:
+        for role, has in (
+            (OFFICE, self.is_office),
+            (LEADER, self.is_leader),
+            (LIAISON, self.is_liaison),
+            (STAFF, self.is_staff_member),
+        ):
+            if has:
+                return role
+        return None
+
+    @property
+    def can_read_all(self) -> bool:
+        return self.is_office or self.is_leader
+
+    def can_write_department(self, department_id: int) -> bool:
+        """Office writes anywhere; a liaison only in their own departments; leaders never."""
+        return self.is_office or department_id in self.liaison_department_ids
+
+    def can_read_department(self, department_id: int) -> bool:
+        return self.can_read_all or department_id in self.liaison_department_ids
+
+
+NO_ROLES = Roles()
+
+
+def roles_of(user) -> Roles:
+    """Return the Roles of `user` (NO_ROLES for anonymous users or users without a Person)."""
+    if not getattr(user, "is_authenticated", False):
+        return NO_ROLES
+    cached = getattr(user, "_roles_cache", None)
+    if cached is not None:
+        return cached
+    from departments.models import Person
+
+    person = (
+        Person.objects.filter(user=user)
+        .prefetch_related("liaison_for")
+        .only("id", "name", "department_id", "is_office", "is_leader")
+        .first()
+    )
+    if person is None:
+        roles = Roles(is_office=user.is_superuser)
+    else:
+        roles = Roles(
+            is_office=person.is_office or user.is_superuser,
+            is_leader=person.is_leader,
+            liaison_department_ids=frozenset(d.id for d in person.liaison_for.all()),
+            staff_department_id=person.department_id,
+            person_name=person.name,
+        )
+    user._roles_cache = roles
+    return roles

@@ -1,0 +1,332 @@
+"""What happened: projects, their stage milestones, funds receipts and investor visits."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import BooleanField, Case, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from departments.models import Department
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Stage(models.IntegerChoices):
+    """Project stages in order; a higher value is a later stage."""
+
+    LEAD = 0, _("信息线索")
+    INTENT = 1, _("签订意向")
+    SIGNED = 2, _("正式签约")
+    FUNDED = 3, _("资金到账")
+    GROUNDBREAKING = 4, _("开工建设")
+
+
+# Milestones record every stage but "funds received": that one is reached by receipts.
+MILESTONE_STAGES = [Stage.LEAD, Stage.INTENT, Stage.SIGNED, Stage.GROUNDBREAKING]
+
+
+class Industry(models.TextChoices):
+    INDUSTRIAL = "industrial", _("工业")
+    SERVICES = "services", _("服务业")
+    AGRICULTURE = "agriculture", _("农业")
+    OTHER = "other", _("其他")
+
+
+class SourceChannel(models.TextChoices):
+    CLASSMATE = "classmate", _("老同学")
+    COMRADE = "comrade", _("老战友")
+    COLLEAGUE = "colleague", _("老同事")
+    INVESTOR_REFERRAL = "investor_referral", _("以商引商")
+    RESIDENT_STATION = "resident_station", _("驻点招商")
+    DOOR_KNOCKING = "door_knocking", _("敲门招商")
+    FAIR = "fair", _("展会")
+    INTERNET = "internet", _("网络")
+    OTHER = "other", _("其他")
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("待核实")
+    VERIFIED = "verified", _("已核实")
+    RETURNED = "returned", _("已退回")
+
+
+def positive_amount(value):
+    if value is not None and value <= 0:
+        raise ValidationError(_("金额必须大于0。"), code="not_positive")
+
+
+def not_in_future(value):
+    if value and value > timezone.localdate():
+        raise ValidationError(_("日期不能晚于今天。"), code="future")
+
+
+class ProjectQuerySet(models.QuerySet):
+    def with_flags(self):
+        """Annotate `major` and `reward_eligible` (thresholds from settings)."""
+        return self.annotate(
+            major=Case(
+                When(planned_investment__gte=settings.MAJOR_PROJECT_MIN_INVESTMENT, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            reward_eligible=Case(
+                When(reward_eligible_q(), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+
+    def major(self):
+        return self.filter(planned_investment__gte=settings.MAJOR_PROJECT_MIN_INVESTMENT)
+
+    def reward_eligible(self):
+        return self.filter(reward_eligible_q())
+
+
+def reward_eligible_q() -> Q:
+    """Industrial, in a key zone (两区), investment and registered capital at the thresholds."""
+    return Q(
+        industry=Industry.INDUSTRIAL,
+        zone__in=settings.REWARD_ZONES,
+        planned_investment__gte=settings.REWARD_MIN_INVESTMENT,
+        registered_capital__gte=settings.REWARD_MIN_REGISTERED_CAPITAL,
+    )
+
+
+class Project(models.Model):
+    """An investment project; its stages are reached by dated milestones and receipts."""
+
+    code = models.CharField(_("项目编号"), max_length=40, unique=True)
+    name = models.CharField(_("项目名称"), max_length=200)
+    investor = models.CharField(_("投资方"), max_length=200, blank=True)
+    department = models.ForeignKey(
+        Department, verbose_name=_("责任部门"), on_delete=models.PROTECT, related_name="projects"
+    )
+    responsible_person = models.CharField(_("责任人"), max_length=50, blank=True)
+    industry = models.CharField(
+        _("行业"), max_length=20, choices=Industry.choices, default=Industry.OTHER
+    )
+    is_high_tech = models.BooleanField(_("高新技术"), default=False)
+    planned_investment = models.DecimalField(
+        _("计划总投资(万元)"), null=True, blank=True, validators=[MinValueValidator(0)], **MONEY
+    )
+    registered_capital = models.DecimalField(
+        _("注册资本(万元)"), null=True, blank=True, validators=[MinValueValidator(0)], **MONEY
+    )
+    zone = models.CharField(_("落户区域"), max_length=50, blank=True)
+    origin_region = models.CharField(_("来源地"), max_length=50, blank=True)
+    source_channel = models.CharField(
+        _("信息来源"), max_length=30, choices=SourceChannel.choices, blank=True
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("信息提供人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submitted_leads",
+    )
+    lost_on = models.DateField(_("流失日期"), null=True, blank=True, validators=[not_in_future])
+    lost_reason = models.TextField(_("流失原因"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("项目")
+        verbose_name_plural = _("项目")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_major(self) -> bool:
+        return (self.planned_investment or 0) >= settings.MAJOR_PROJECT_MIN_INVESTMENT
+
+    @property
+    def is_reward_eligible(self) -> bool:
+        return (
+            self.industry == Industry.INDUSTRIAL
+            and self.zone in settings.REWARD_ZONES
+            and (self.planned_investment or 0) >= settings.REWARD_MIN_INVESTMENT
+            and (self.registered_capital or 0) >= settings.REWARD_MIN_REGISTERED_CAPITAL
+        )
+
+    @property
+    def is_lost(self) -> bool:
+        return self.lost_on is not None
+
+    def clean(self):
+        if self.lost_on and not self.lost_reason.strip():
+            raise ValidationError({"lost_reason": _("标记流失时必须填写流失原因。")})
+        if self.lost_reason.strip() and not self.lost_on:
+            raise ValidationError({"lost_on": _("填写了流失原因时必须填写流失日期。")})
+        if self.lost_on and self.pk:
+            from projects.rules import stage_dates
+
+            first = min(stage_dates(self).values(), default=None)
+            if first and self.lost_on < first:
+                raise ValidationError(
+                    {"lost_on": _("流失日期不能早于项目的第一个节点日期（%(d)s）。") % {"d": first}}
+                )
+
+
+class ReviewedRecord(models.Model):
+    """A record the competition office verifies before it counts."""
+
+    status = models.CharField(
+        _("核实状态"),
+        max_length=10,
+        choices=ReviewStatus.choices,
+        default=ReviewStatus.PENDING,
+        db_index=True,
+    )
+    evidence = models.FileField(_("佐证材料"), upload_to="evidence/%Y/%m/", blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填报人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核实人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退回原因"), blank=True)
+    created_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        if self.status == ReviewStatus.RETURNED and not self.return_reason.strip():
+            raise ValidationError({"return_reason": _("退回时必须填写原因。")})
+
+
+class Milestone(ReviewedRecord):
+    """The date a project reached a stage (lead, intent, signed, groundbreaking)."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    stage = models.PositiveSmallIntegerField(
+        _("阶段"), choices=[(s.value, s.label) for s in MILESTONE_STAGES]
+    )
+    occurred_on = models.DateField(_("发生日期"), validators=[not_in_future])
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project", "stage"]
+        verbose_name = _("阶段节点")
+        verbose_name_plural = _("阶段节点")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "stage"],
+                name="one_milestone_per_stage",
+                violation_error_message=_("该项目已有此阶段的节点，每个阶段只能有一个。"),
+            )
+        ]
+        indexes = [models.Index(fields=["status", "occurred_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.get_stage_display()} {self.occurred_on}"
+
+    def clean(self):
+        super().clean()
+        if self.stage == Stage.FUNDED:
+            raise ValidationError({"stage": _("资金到账阶段请登记到账记录。")})
+        if self.project_id and self.occurred_on and self.stage is not None:
+            from projects.rules import check_stage_order
+
+            check_stage_order(self.project, milestone=self)
+
+
+class Receipt(ReviewedRecord):
+    """One tranche of funds received (资金到账); the first one reaches the funded stage."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="receipts"
+    )
+    occurred_on = models.DateField(_("到账日期"), validators=[not_in_future])
+    amount = models.DecimalField(
+        _("金额(万元)"),
+        validators=[positive_amount],
+        **MONEY,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project", "occurred_on", "id"]
+        verbose_name = _("资金到账")
+        verbose_name_plural = _("资金到账")
+        indexes = [models.Index(fields=["status", "occurred_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.occurred_on} {self.amount}万元"
+
+    def clean(self):
+        super().clean()
+        if self.project_id and self.occurred_on:
+            from projects.rules import check_stage_order
+
+            check_stage_order(self.project, receipt=self)
+
+
+class Visit(models.Model):
+    """One reception of visiting investors (接待客商): one batch of `persons` people."""
+
+    occurred_on = models.DateField(_("接待日期"), validators=[not_in_future])
+    department = models.ForeignKey(
+        Department, verbose_name=_("接待部门"), on_delete=models.PROTECT, related_name="visits"
+    )
+    investor_org = models.CharField(_("客商单位"), max_length=200)
+    persons = models.PositiveIntegerField(
+        _("人数"), validators=[MinValueValidator(1, message=_("人数至少为1。"))]
+    )
+    host = models.CharField(_("接待领导"), max_length=50, blank=True)
+    purpose = models.CharField(_("事由"), max_length=200, blank=True)
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("关联项目"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="visits",
+    )
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填报人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        verbose_name = _("客商接待")
+        verbose_name_plural = _("客商接待")
+        indexes = [models.Index(fields=["department", "occurred_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on} {self.investor_org}"

@@ -1,0 +1,113 @@
+"""Personas and builders shared by every test: the domain's people and records."""
+
+import os
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+os.environ.setdefault("DEBUG", "1")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def groups(db):
+    from departments.models import DepartmentGroup
+
+    return {
+        "economic": DepartmentGroup.objects.create(name="综合经济部门", order=1),
+        "party": DepartmentGroup.objects.create(name="党群部门", order=2),
+    }
+
+
+@pytest.fixture
+def commerce(groups):
+    from departments.models import Department
+
+    return Department.objects.create(name="商务局", group=groups["economic"], order=1)
+
+
+@pytest.fixture
+def finance(groups):
+    from departments.models import Department
+
+    return Department.objects.create(name="财政局", group=groups["economic"], order=2)
+
+
+def make_person(username, *, name=None, department=None, liaison_for=(), office=False, leader=False):
+    from django.contrib.auth.models import User
+
+    from departments.models import Person
+
+    user = User.objects.create_user(username=username, password="Pass-word-2026")
+    person = Person.objects.create(
+        user=user, name=name or username, department=department, is_office=office, is_leader=leader
+    )
+    person.liaison_for.set(liaison_for)
+    return user
+
+
+@pytest.fixture
+def liaison(commerce):
+    """The liaison of 商务局."""
+    return make_person("liaison_commerce", name="商务联络员", department=commerce, liaison_for=[commerce])
+
+
+@pytest.fixture
+def other_liaison(finance):
+    """The liaison of 财政局."""
+    return make_person("liaison_finance", name="财政联络员", department=finance, liaison_for=[finance])
+
+
+@pytest.fixture
+def staff_member(commerce):
+    return make_person("staff_commerce", name="商务职工", department=commerce)
+
+
+@pytest.fixture
+def office(db):
+    return make_person("office", name="竞赛办", office=True)
+
+
+@pytest.fixture
+def leader(db):
+    return make_person("leader", name="领导", leader=True)
+
+
+def make_project(department, code="P001", **fields):
+    from projects.models import Project
+
+    defaults = {"name": f"项目{code}", "investor": "某投资方"}
+    defaults.update(fields)
+    return Project.objects.create(code=code, department=department, **defaults)
+
+
+def make_milestone(project, stage, on: date, status="verified", **fields):
+    from projects.models import Milestone
+
+    m = Milestone(project=project, stage=stage, occurred_on=on, status=status, **fields)
+    m.full_clean()
+    m.save()
+    return m
+
+
+def make_receipt(project, on: date, amount="100", status="verified"):
+    from projects.models import Receipt
+
+    r = Receipt(project=project, occurred_on=on, amount=Decimal(amount), status=status)
+    r.full_clean()
+    r.save()
+    return r
+
+
+def make_visit(department, on: date, persons=3, **fields):
+    from projects.models import Visit
+
+    v = Visit(department=department, occurred_on=on, persons=persons, investor_org="客商", **fields)
+    v.full_clean()
+    v.save()
+    return v
