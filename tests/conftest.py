@@ -1,12 +1,10 @@
 """Personas and builders shared by every test: the domain's people and records."""
 
-import os
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-os.environ.setdefault("DEBUG", "1")
 
 
 @pytest.fixture(autouse=True)
