@@ -180,7 +180,11 @@ class Snapshot(models.Model):
     )
     department_name = models.CharField(_("部门"), max_length=50)
     group = models.ForeignKey(
-        DepartmentGroup, verbose_name=_("分组"), null=True, on_delete=models.SET_NULL, related_name="+"
+        DepartmentGroup,
+        verbose_name=_("分组"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     group_name = models.CharField(_("分组"), max_length=50, blank=True)
     elapsed_days = models.PositiveIntegerField(_("已进行天数"))

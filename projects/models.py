@@ -68,7 +68,9 @@ class ProjectQuerySet(models.QuerySet):
         """Annotate `major` and `reward_eligible` (thresholds from settings)."""
         return self.annotate(
             major=Case(
-                When(planned_investment__gte=settings.MAJOR_PROJECT_MIN_INVESTMENT, then=Value(True)),
+                When(
+                    planned_investment__gte=settings.MAJOR_PROJECT_MIN_INVESTMENT, then=Value(True)
+                ),
                 default=Value(False),
                 output_field=BooleanField(),
             ),

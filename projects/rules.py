@@ -73,7 +73,10 @@ def check_stage_order(
     when = candidate.occurred_on
     if project.lost_on and when > project.lost_on:
         raise ValidationError(
-            {"occurred_on": _("项目已于%(lost)s流失，不能登记之后的节点。") % {"lost": project.lost_on}}
+            {
+                "occurred_on": _("项目已于%(lost)s流失，不能登记之后的节点。")
+                % {"lost": project.lost_on}
+            }
         )
     dates = stage_dates(project, milestone=milestone, receipt=receipt)
     if receipt is not None:
