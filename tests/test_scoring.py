@@ -8,10 +8,10 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from competition.models import Competition, Metric, MetricWeight, Quota
 from competition.scoring import compute_league, counted_projects, window_for
