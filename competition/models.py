@@ -62,8 +62,14 @@ class Competition(models.Model):
     issuing_office = models.CharField(
         _("发文单位"), max_length=100, default="市招商引资百日竞赛活动办公室"
     )
+    # Set when a counted record changes; cleared by the recompute that picks it up.
+    # `stale_from` is the earliest date whose snapshots no longer match the records.
+    stale_from = models.DateField(_("待重算起始日"), null=True, blank=True, editable=False)
+    stale_since = models.DateTimeField(_("待重算时间"), null=True, blank=True, editable=False)
+    # Bumped by every change; a recompute clears the marker only if no change came meanwhile.
+    stale_version = models.PositiveBigIntegerField(default=0, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["stale_from", "stale_since", "stale_version"])
 
     class Meta:
         ordering = ["-start_date", "name"]

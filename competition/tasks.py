@@ -1,0 +1,37 @@
+"""Celery tasks: thin, take IDs, idempotent (see competition/recompute.py)."""
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from competition import recompute
+
+RELIABLE = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(**RELIABLE)
+def recompute_competition(competition_id: int) -> list[str]:
+    """Recompute the snapshots a change made stale."""
+    return [d.isoformat() for d in recompute.run_recompute(competition_id)]
+
+
+@shared_task(**RELIABLE)
+def nightly_snapshots() -> list[int]:
+    """Snapshot every active competition for the new day (scheduled by celery beat)."""
+    return recompute.snapshot_today()
+
+
+@shared_task(**RELIABLE)
+def sweep_stale() -> list[int]:
+    """Re-queue recomputes whose first queueing was lost (broker down at save time)."""
+    ids = recompute.stale_competition_ids()
+    for competition_id in ids:
+        recompute.queue_recompute(competition_id)
+    return ids
