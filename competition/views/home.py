@@ -1,7 +1,31 @@
+"""The home page: one section per role the user holds, computed in competition.home."""
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from competition import home as sections
+from departments.roles import roles_of
 
 
 @login_required
 def home(request):
-    return HttpResponse("ok")
+    roles = roles_of(request.user)
+    today = timezone.localdate()
+    context = {"today": today}
+    competition = None
+    if roles.is_leader or roles.is_liaison:
+        competition = sections.active_competition(today=today)
+    if roles.is_office:
+        context["office"] = sections.office_home(today=today)
+    if roles.is_leader:
+        context["leader"] = sections.leader_home(competition=competition, today=today)
+        context["leader_has_competition"] = competition is not None
+    if roles.is_liaison:
+        context["competition"] = competition
+        context["departments"] = sections.liaison_home(
+            department_ids=roles.liaison_department_ids, competition=competition, today=today
+        )
+    if roles.is_staff_member:
+        context["staff"] = sections.staff_home(user=request.user)
+    return render(request, "home/home.html", context)

@@ -1,0 +1,437 @@
+"""What each role's home page shows: plain functions, no HTTP, a fixed number of queries.
+
+Every function here runs the same number of SQL queries whatever the number of
+departments, projects or records: counts come from aggregate queries, never from
+per-row loops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+
+from competition.models import Competition
+from departments.models import Department
+from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit
+
+# No stage reached yet (no counted record at all): below Stage.LEAD.
+NO_STAGE = -1
+
+# Lists of records awaiting verification or returned are capped; the counts are not.
+RECORD_LIST_LIMIT = 50
+
+
+def elapsed_days(competition: Competition, *, as_of: date) -> int:
+    """Day N of the competition window on `as_of`, clamped to [0, days] (DOMAIN.md)."""
+    return max(0, min((as_of - competition.start_date).days + 1, competition.days))
+
+
+def active_competition(*, today: date) -> Competition | None:
+    """The active competition whose window contains `today`, else the most recent active one."""
+    in_window = Q(start_date__lte=today, end_date__gte=today)
+    return (
+        Competition.objects.filter(is_active=True)
+        .annotate(
+            current=Case(
+                When(in_window, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("current", "-start_date", "name")
+        .first()
+    )
+
+
+def furthest_stage(*, statuses: tuple[str, ...] = (ReviewStatus.VERIFIED,)):
+    """An expression for the furthest stage a project reached (NO_STAGE when none).
+
+    A stage is reached by a milestone of that stage or a later one; the "funds received"
+    stage by a receipt. Only records with one of `statuses` count; returned records never.
+    A lost project keeps the stages it reached up to the day it was lost.
+    """
+    before_loss = Q(project__lost_on__isnull=True) | Q(occurred_on__lte=F("project__lost_on"))
+    last_milestone = (
+        Milestone.objects.filter(before_loss, project=OuterRef("pk"), status__in=statuses)
+        .order_by()
+        .values("project")
+        .annotate(last=Max("stage"))
+        .values("last")
+    )
+    has_receipt = Exists(
+        Receipt.objects.filter(before_loss, project=OuterRef("pk"), status__in=statuses)
+    )
+    # Coalesce first: SQLite's MAX(a, b) and PostgreSQL's GREATEST treat NULL differently.
+    return Greatest(
+        Coalesce(Subquery(last_milestone, output_field=IntegerField()), Value(NO_STAGE)),
+        Case(When(has_receipt, then=Value(int(Stage.FUNDED))), default=Value(NO_STAGE)),
+        output_field=IntegerField(),
+    )
+
+
+@dataclass
+class StageCount:
+    """How many projects reached `stage` (this stage or a later one)."""
+
+    stage: int
+    label: str
+    count: int = 0
+
+
+def _stage_counts(furthest_counts: dict[int, int]) -> list[StageCount]:
+    """Cumulative counts per stage from {furthest stage: number of projects}."""
+    return [
+        StageCount(
+            stage=stage.value,
+            label=stage.label,
+            count=sum(n for furthest, n in furthest_counts.items() if furthest >= stage.value),
+        )
+        for stage in Stage
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# Liaison: my department(s)
+
+
+@dataclass(frozen=True)
+class OpenRecord:
+    """A milestone or receipt that awaits verification or was returned to be fixed."""
+
+    project: Project
+    stage_label: str
+    occurred_on: date
+    amount: Decimal | None
+    status: str
+    status_label: str
+    return_reason: str
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, record: Milestone | Receipt) -> OpenRecord:
+        is_receipt = isinstance(record, Receipt)
+        return cls(
+            project=record.project,
+            stage_label=Stage.FUNDED.label if is_receipt else record.get_stage_display(),
+            occurred_on=record.occurred_on,
+            amount=record.amount if is_receipt else None,
+            status=record.status,
+            status_label=record.get_status_display(),
+            return_reason=record.return_reason,
+            updated_at=record.updated_at,
+        )
+
+    @property
+    def is_returned(self) -> bool:
+        return self.status == ReviewStatus.RETURNED
+
+    def sort_key(self) -> tuple[bool, float]:
+        # Returned first: those are the ones the liaison has to fix; then newest first.
+        return (not self.is_returned, -self.updated_at.timestamp())
+
+
+@dataclass
+class DepartmentSummary:
+    """One department as its liaison sees it on the home page."""
+
+    department: Department
+    projects_total: int = 0
+    lost_projects: int = 0
+    stages: list[StageCount] = field(default_factory=list)
+    visit_batches: int = 0
+    visitors: int = 0
+    competition_visit_batches: int = 0
+    competition_visitors: int = 0
+    pending_milestones: int = 0
+    pending_receipts: int = 0
+    returned_milestones: int = 0
+    returned_receipts: int = 0
+    # Milestones and receipts awaiting verification or returned: returned first (capped).
+    records: list[OpenRecord] = field(default_factory=list)
+
+    @property
+    def pending_total(self) -> int:
+        return self.pending_milestones + self.pending_receipts
+
+    @property
+    def returned_total(self) -> int:
+        return self.returned_milestones + self.returned_receipts
+
+
+def liaison_home(
+    *, department_ids: frozenset[int] | set[int], competition: Competition | None, today: date
+) -> list[DepartmentSummary]:
+    """For each department: projects by stage reached, visits, pending and returned records.
+
+    Stage counts are cumulative (a signed project has also reached intent and lead) and
+    use verified records only, as the league does. Visits are counted in total and inside
+    `competition`'s window up to `today`. Queries: departments, project stages, visits,
+    milestone and receipt status counts, milestone and receipt lists (7).
+    """
+    departments = list(Department.objects.filter(id__in=department_ids).select_related("group"))
+    summaries = {d.id: DepartmentSummary(department=d) for d in departments}
+    if not summaries:
+        return []
+
+    furthest: dict[int, dict[int, int]] = {d_id: {} for d_id in summaries}
+    rows = (
+        Project.objects.filter(department_id__in=summaries)
+        .annotate(furthest=furthest_stage())
+        .order_by()
+        .values("department_id", "furthest")
+        .annotate(n=Count("id"), lost=Count("id", filter=Q(lost_on__isnull=False)))
+    )
+    for row in rows:
+        summary = summaries[row["department_id"]]
+        summary.projects_total += row["n"]
+        summary.lost_projects += row["lost"]
+        furthest[row["department_id"]][row["furthest"]] = row["n"]
+    for d_id, summary in summaries.items():
+        summary.stages = _stage_counts(furthest[d_id])
+
+    in_window = Q(pk__in=[])
+    if competition is not None:
+        in_window = Q(occurred_on__range=(competition.start_date, min(today, competition.end_date)))
+    visits = (
+        Visit.objects.filter(department_id__in=summaries)
+        .order_by()
+        .values("department_id")
+        .annotate(
+            n_batches=Count("id"),
+            n_persons=Sum("persons"),
+            window_batches=Count("id", filter=in_window),
+            window_persons=Sum("persons", filter=in_window),
+        )
+    )
+    for row in visits:
+        summary = summaries[row["department_id"]]
+        summary.visit_batches = row["n_batches"]
+        summary.visitors = row["n_persons"] or 0
+        summary.competition_visit_batches = row["window_batches"]
+        summary.competition_visitors = row["window_persons"] or 0
+
+    open_statuses = (ReviewStatus.PENDING, ReviewStatus.RETURNED)
+    for model, kind in ((Milestone, "milestones"), (Receipt, "receipts")):
+        counts = (
+            model.objects.filter(project__department_id__in=summaries, status__in=open_statuses)
+            .order_by()
+            .values("project__department_id", "status")
+            .annotate(n=Count("id"))
+        )
+        for row in counts:
+            summary = summaries[row["project__department_id"]]
+            setattr(summary, f"{row['status']}_{kind}", row["n"])
+
+    returned_first = Case(
+        When(status=ReviewStatus.RETURNED, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    for model in (Milestone, Receipt):
+        records = (
+            model.objects.filter(project__department_id__in=summaries, status__in=open_statuses)
+            .select_related("project")
+            .order_by(returned_first, "-updated_at", "-id")[: RECORD_LIST_LIMIT * len(summaries)]
+        )
+        for record in records:
+            summaries[record.project.department_id].records.append(OpenRecord.of(record))
+    for summary in summaries.values():
+        summary.records.sort(key=OpenRecord.sort_key)
+        del summary.records[RECORD_LIST_LIMIT:]
+    return [summaries[d.id] for d in departments]
+
+
+# ---------------------------------------------------------------------------------------
+# Office: the verification queue and the active competitions
+
+
+@dataclass
+class CompetitionStatus:
+    competition: Competition
+    elapsed: int
+    days: int
+    departments: int
+
+    @property
+    def started(self) -> bool:
+        return self.elapsed > 0
+
+    @property
+    def finished(self) -> bool:
+        return self.elapsed >= self.days
+
+
+@dataclass
+class OfficeHome:
+    pending_milestones: int
+    pending_receipts: int
+    oldest_pending: datetime | None
+    competitions: list[CompetitionStatus]
+
+    @property
+    def pending_total(self) -> int:
+        return self.pending_milestones + self.pending_receipts
+
+
+def office_home(*, today: date) -> OfficeHome:
+    """Verification queue size over all departments, and every active competition.
+
+    Queries: pending milestones, pending receipts, active competitions (3).
+    """
+    pending = {}
+    for model in (Milestone, Receipt):
+        pending[model] = model.objects.filter(status=ReviewStatus.PENDING).aggregate(
+            n=Count("id"), oldest=Min("created_at")
+        )
+    oldest = [p["oldest"] for p in pending.values() if p["oldest"] is not None]
+    competitions = (
+        Competition.objects.filter(is_active=True)
+        .annotate(departments=Count("quotas"))
+        .order_by("-start_date", "name")
+    )
+    return OfficeHome(
+        pending_milestones=pending[Milestone]["n"],
+        pending_receipts=pending[Receipt]["n"],
+        oldest_pending=min(oldest, default=None),
+        competitions=[
+            CompetitionStatus(
+                competition=c,
+                elapsed=elapsed_days(c, as_of=today),
+                days=c.days,
+                departments=c.departments,
+            )
+            for c in competitions
+        ],
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Leader: headline figures of the active competition
+
+
+@dataclass
+class LeaderHome:
+    """The speech's headline figures for one competition as of one date."""
+
+    competition: Competition
+    as_of: date
+    elapsed: int
+    days: int
+    totals: dict[str, Decimal]
+    departments: int
+    yellow_cards: list[str]
+    zero_results: list[str]
+
+    def total(self, metric: str) -> int:
+        return int(self.totals.get(metric) or 0)
+
+    @property
+    def visit_batches(self) -> int:
+        return self.total("visit_batches")
+
+    @property
+    def visitors(self) -> int:
+        return self.total("visitors")
+
+    @property
+    def intent_projects(self) -> int:
+        return self.total("intent_projects")
+
+    @property
+    def signed_projects(self) -> int:
+        return self.total("signed_projects")
+
+    @property
+    def funded_projects(self) -> int:
+        return self.total("funded_projects")
+
+    @property
+    def groundbreaking_projects(self) -> int:
+        return self.total("groundbreaking_projects")
+
+    @property
+    def funds_amount(self) -> Decimal:
+        return self.totals.get("funds_amount") or Decimal(0)
+
+    @property
+    def started(self) -> bool:
+        return self.elapsed > 0
+
+    @property
+    def figures_date(self) -> date:
+        """The last day the figures cover: `as_of`, or the window's end once it is over."""
+        return min(self.as_of, self.competition.end_date)
+
+
+def leader_home(*, competition: Competition | None, today: date) -> LeaderHome | None:
+    """Headline figures, yellow cards and zero results of `competition` as of `today`.
+
+    The figures come from the scoring engine, never from a count of our own.
+    """
+    if competition is None:
+        return None
+    from competition.scoring import compute_league
+
+    league = compute_league(competition, as_of=today)
+    return LeaderHome(
+        competition=competition,
+        as_of=today,
+        elapsed=league.elapsed,
+        days=league.days,
+        totals=dict(league.totals),
+        departments=len(league.rows),
+        yellow_cards=[row.department_name for row in league.rows if row.yellow_card],
+        zero_results=[row.department_name for row in league.rows if row.zero_result],
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Staff (职工): the leads they submitted and what became of them
+
+
+@dataclass
+class StaffHome:
+    leads: list[Project]
+    stages: list[StageCount]
+    lost: int
+
+
+def staff_home(*, user) -> StaffHome:
+    """The projects `user` submitted as leads, each with the furthest stage it reached.
+
+    Each lead is annotated with `furthest` (a Stage value or NO_STAGE) and `furthest_label`.
+    Queries: one.
+    """
+    leads: QuerySet[Project] = (
+        Project.objects.filter(submitted_by=user)
+        .annotate(furthest=furthest_stage())
+        .select_related("department")
+        .order_by("-created_at", "-id")
+    )
+    leads_list = list(leads)
+    furthest: dict[int, int] = {}
+    for lead in leads_list:
+        lead.furthest_label = Stage(lead.furthest).label if lead.furthest != NO_STAGE else ""
+        furthest[lead.furthest] = furthest.get(lead.furthest, 0) + 1
+    return StaffHome(
+        leads=leads_list,
+        stages=_stage_counts(furthest),
+        lost=sum(1 for lead in leads_list if lead.is_lost),
+    )

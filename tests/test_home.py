@@ -1,0 +1,394 @@
+"""Login, logout and each role's home page: what it shows and how many queries it costs."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from competition import home as sections
+from competition.models import Competition, Quota
+from projects.models import Stage
+from tests.conftest import make_milestone, make_project, make_receipt, make_visit
+
+TODAY = date(2026, 4, 30)
+PASSWORD = "Pass-word-2026"
+
+
+@pytest.fixture(autouse=True)
+def _today(time_machine):
+    """The 61st day of the 百日竞赛 below (1 March + 60 days)."""
+    time_machine.move_to(datetime(2026, 4, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
+
+
+@pytest.fixture
+def competition(commerce, finance):
+    competition = Competition.objects.create(
+        name="百日竞赛", start_date=date(2026, 3, 1), end_date=date(2026, 6, 8)
+    )
+    for department in (commerce, finance):
+        Quota.objects.create(
+            competition=competition,
+            department=department,
+            visit_batches=2,
+            intent_projects=1,
+            signed_projects=1,
+            funded_projects=1,
+            funds_amount=Decimal(100),
+            groundbreaking_projects=1,
+        )
+    return competition
+
+
+@pytest.fixture
+def records(commerce, finance, competition, staff_member):
+    """商务局 has one project through every stage and one with a pending signing; 财政局 a
+    lead whose intent was returned. City-wide inside the window: 3 batches, 12 persons,
+    2 intent, 1 signed, 1 funded, 1 groundbreaking."""
+    make_visit(commerce, date(2026, 2, 1), persons=2)  # before the window
+    make_visit(commerce, date(2026, 3, 10), persons=3)
+    make_visit(commerce, date(2026, 4, 1), persons=5)
+    make_visit(finance, date(2026, 4, 2), persons=4)
+
+    p1 = make_project(commerce, "P001", name="新能源电池", submitted_by=staff_member)
+    make_milestone(p1, Stage.LEAD, date(2026, 3, 2))
+    make_milestone(p1, Stage.INTENT, date(2026, 3, 5))
+    make_milestone(p1, Stage.SIGNED, date(2026, 3, 20))
+    make_receipt(p1, date(2026, 4, 1), amount="500")
+    make_milestone(p1, Stage.GROUNDBREAKING, date(2026, 4, 10))
+
+    p2 = make_project(commerce, "P002", name="物流园", submitted_by=staff_member)
+    make_milestone(p2, Stage.INTENT, date(2026, 3, 15))
+    make_milestone(p2, Stage.SIGNED, date(2026, 4, 20), status="pending")
+
+    p3 = make_project(finance, "P003", name="财政局食品厂")
+    make_milestone(p3, Stage.LEAD, date(2026, 3, 3))
+    make_milestone(
+        p3, Stage.INTENT, date(2026, 4, 5), status="returned", return_reason="意向书缺少盖章"
+    )
+    return {"p1": p1, "p2": p2, "p3": p3}
+
+
+def _more_records(commerce, finance, competition, staff_member, n=8):
+    """Many more rows of every kind, for the constant-query tests."""
+    from departments.models import Department
+
+    for i in range(n):
+        extra = Department.objects.create(name=f"部门{i}", order=10 + i)
+        Quota.objects.create(competition=competition, department=extra, signed_projects=1)
+        for department in (commerce, finance, extra):
+            code = f"X{department.pk}-{i}"
+            project = make_project(department, code, submitted_by=staff_member)
+            make_milestone(project, Stage.LEAD, date(2026, 3, 2))
+            make_milestone(project, Stage.INTENT, date(2026, 3, 6), status="pending")
+            make_milestone(
+                project, Stage.SIGNED, date(2026, 3, 7), status="returned", return_reason="合同不全"
+            )
+            make_receipt(project, date(2026, 3, 8), amount="10", status="pending")
+            make_visit(department, date(2026, 3, 9), persons=2)
+
+
+def _login(client, user):
+    client.force_login(user)
+    return client
+
+
+# --- login and logout ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_login_page_is_in_chinese(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "招商引资百日竞赛" in text
+    assert "用户名" in text and "密码" in text
+
+
+@pytest.mark.django_db
+def test_wrong_password_is_refused_in_chinese(client, liaison):
+    response = client.post(reverse("login"), {"username": "liaison_commerce", "password": "wrong"})
+    assert response.status_code == 200
+    assert "请输入一个正确的" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    "persona", ["liaison", "other_liaison", "staff_member", "office", "leader"]
+)
+@pytest.mark.django_db
+def test_each_persona_logs_in_and_lands_on_home(client, request, persona, competition):
+    user = request.getfixturevalue(persona)
+    response = client.post(
+        reverse("login"), {"username": user.username, "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain == [(reverse("home"), 302)]
+    assert response.status_code == 200
+    assert response.templates[0].name == "home/home.html"
+    assert str(client.session["_auth_user_id"]) == str(user.pk)
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next=/"
+
+
+@pytest.mark.django_db
+def test_logout_is_a_post(client, liaison):
+    _login(client, liaison)
+    page = client.get(reverse("home")).content.decode()
+    assert f'action="{reverse("logout")}"' in page and 'method="post"' in page
+
+    assert client.get(reverse("logout")).status_code == 405
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert client.get(reverse("home")).status_code == 302
+
+
+# --- the shell ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_masthead_shows_name_role_and_links_that_exist(client, liaison):
+    page = _login(client, liaison).get(reverse("home")).content.decode()
+    assert "商务联络员" in page and "联络员" in page
+    assert reverse("set_language") in page
+    assert "/admin/" not in page  # not is_staff
+
+
+@pytest.mark.django_db
+def test_admin_link_only_for_staff_users(client, office):
+    office.is_staff = True
+    office.save()
+    page = _login(client, office).get(reverse("home")).content.decode()
+    assert 'href="/admin/"' in page
+
+
+@pytest.mark.django_db
+def test_no_inline_script_and_no_external_resources(client, office):
+    page = _login(client, office).get(reverse("home")).content.decode()
+    assert "<script" not in page
+    assert "http://" not in page and "https://" not in page and "//cdn" not in page
+
+
+@pytest.mark.django_db
+def test_404_page(client, liaison):
+    response = _login(client, liaison).get("/no-such-page/")
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()
+
+
+def test_500_page_renders_without_request_context():
+    html = render_to_string("500.html")
+    assert "服务器错误" in html
+
+
+# --- the active competition ---------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_active_competition_is_the_one_running_today_else_the_latest():
+    assert sections.active_competition(today=TODAY) is None
+    past = Competition.objects.create(
+        name="2025年度", start_date=date(2025, 1, 1), end_date=date(2025, 12, 31)
+    )
+    running = Competition.objects.create(
+        name="百日竞赛", start_date=date(2026, 3, 1), end_date=date(2026, 6, 8)
+    )
+    Competition.objects.create(
+        name="下一轮", start_date=date(2026, 9, 1), end_date=date(2026, 12, 9)
+    )
+    Competition.objects.create(
+        name="已停用", start_date=date(2026, 4, 1), end_date=date(2026, 5, 1), is_active=False
+    )
+    assert sections.active_competition(today=TODAY) == running
+    running.is_active = False
+    running.save()
+    assert sections.active_competition(today=TODAY).name == "下一轮"
+    assert sections.active_competition(today=date(2025, 6, 1)) == past
+
+
+# --- liaison ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_liaison_sees_own_department_counts_only(client, liaison, records):
+    response = _login(client, liaison).get(reverse("home"))
+    assert response.status_code == 200
+    [summary] = response.context["departments"]
+    assert summary.department.name == "商务局"
+    assert summary.projects_total == 2
+    assert {s.stage: s.count for s in summary.stages} == {
+        Stage.LEAD: 2,  # P002 reached lead on its intent date
+        Stage.INTENT: 2,
+        Stage.SIGNED: 1,  # P002's signing is still pending
+        Stage.FUNDED: 1,
+        Stage.GROUNDBREAKING: 1,
+    }
+    assert (summary.visit_batches, summary.visitors) == (3, 10)
+    assert (summary.competition_visit_batches, summary.competition_visitors) == (2, 8)
+    assert (summary.pending_milestones, summary.returned_milestones) == (1, 0)
+
+    page = response.content.decode()
+    assert "我的部门" in page and "P002 物流园" in page and "待核实" in page
+    assert "P003" not in page and "财政局食品厂" not in page and "意向书缺少盖章" not in page
+
+
+@pytest.mark.django_db
+def test_liaison_sees_returned_records_with_their_reason(client, other_liaison, records):
+    response = _login(client, other_liaison).get(reverse("home"))
+    [summary] = response.context["departments"]
+    assert summary.department.name == "财政局"
+    assert (summary.returned_milestones, summary.pending_total) == (1, 0)
+    assert {s.stage: s.count for s in summary.stages}[Stage.INTENT] == 0
+    page = response.content.decode()
+    assert "意向书缺少盖章" in page and "已退回" in page
+    assert "物流园" not in page
+
+
+@pytest.mark.django_db
+def test_lost_project_keeps_the_stages_it_reached(commerce):
+    project = make_project(commerce, "L001")
+    make_milestone(project, Stage.INTENT, date(2026, 3, 5))
+    project.lost_on, project.lost_reason = date(2026, 3, 20), "投资方转投外地"
+    project.full_clean()
+    project.save()
+    [summary] = sections.liaison_home(department_ids={commerce.id}, competition=None, today=TODAY)
+    assert summary.lost_projects == 1
+    assert {s.stage: s.count for s in summary.stages}[Stage.INTENT] == 1
+
+
+# --- office -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_office_sees_the_queue_of_every_department_and_active_competitions(
+    client, office, records, finance
+):
+    make_receipt(records["p3"], date(2026, 4, 25), amount="20", status="pending")
+    response = _login(client, office).get(reverse("home"))
+    assert response.status_code == 200
+    office_home = response.context["office"]
+    assert (office_home.pending_milestones, office_home.pending_receipts) == (1, 1)
+    [status] = office_home.competitions
+    assert (status.elapsed, status.days, status.departments) == (61, 100, 2)
+    page = response.content.decode()
+    assert "竞赛办工作台" in page and "百日竞赛" in page and "第61天（共100天）" in page
+
+
+# --- leader -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_leader_sees_the_headline_in_the_speech_form(client, leader, records):
+    response = _login(client, leader).get(reverse("home"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "截至4月30日，百日竞赛已进行第61天（共100天）。" in page
+    assert (
+        "共邀请接待客商3批次12名，新开工建设项目1个，有资金到帐的签约项目1个，签订意向项目2个。"
+        in page
+    )
+    figures = response.context["leader"]
+    assert figures.funds_amount == Decimal(500)
+    # 财政局 signed nothing: a yellow card and the zero-result flag; 商务局 is capped at 1.5.
+    assert figures.yellow_cards == ["财政局"]
+    assert figures.zero_results == ["财政局"]
+    assert "黄牌警告：1个部门" in page and "无实绩：1个部门" in page
+
+
+@pytest.mark.django_db
+def test_leader_before_the_window_starts(client, leader, commerce):
+    Competition.objects.create(
+        name="下一轮", start_date=date(2026, 5, 10), end_date=date(2026, 8, 17)
+    )
+    page = _login(client, leader).get(reverse("home")).content.decode()
+    assert "下一轮将于2026-05-10开始（共100天）。" in page
+
+
+@pytest.mark.django_db
+def test_leader_without_competition(client, leader):
+    page = _login(client, leader).get(reverse("home")).content.decode()
+    assert "目前没有进行中的竞赛。" in page
+
+
+# --- staff (职工) --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_staff_member_follows_their_leads(client, staff_member, records, commerce):
+    lost = make_project(commerce, "P009", name="被外地抢走的项目", submitted_by=staff_member)
+    make_milestone(lost, Stage.LEAD, date(2026, 3, 1))
+    lost.lost_on, lost.lost_reason = date(2026, 3, 10), "投资方转投外地"
+    lost.save()
+    make_project(commerce, "P010", name="别人提供的项目")
+
+    response = _login(client, staff_member).get(reverse("home"))
+    assert response.status_code == 200
+    staff = response.context["staff"]
+    assert {lead.code: lead.furthest for lead in staff.leads} == {
+        "P001": Stage.GROUNDBREAKING,
+        "P002": Stage.INTENT,
+        "P009": Stage.LEAD,
+    }
+    assert staff.lost == 1
+    page = response.content.decode()
+    assert "我提供的信息" in page and "开工建设" in page and "已流失" in page
+    assert "投资方转投外地" in page and "别人提供的项目" not in page
+
+
+@pytest.mark.django_db
+def test_user_without_role_gets_a_polite_page(client, db):
+    from django.contrib.auth.models import User
+
+    user = User.objects.create_user("newcomer", password=PASSWORD)
+    response = _login(client, user).get(reverse("home"))
+    assert response.status_code == 200
+    assert "尚未分配角色" in response.content.decode()
+
+
+# --- constant queries ---------------------------------------------------------------------
+
+
+def _count_home_queries(client):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        # session, user, person + liaison_for (roles), active competition, departments,
+        # project stages, visits, milestone and receipt status counts, milestone and
+        # receipt lists, their own leads (a liaison is staff of 商务局 too),
+        # session save (SAVEPOINT, UPDATE, RELEASE) = 16
+        ("liaison", 16),
+        # session, user, person + liaison_for, pending milestones, pending receipts,
+        # active competitions, session save (3) = 10
+        ("office", 10),
+        # session, user, person + liaison_for, active competition, compute_league (quotas,
+        # weights, visits, receipt sums, milestone and receipt stage dates: 6),
+        # session save (3) = 14
+        ("leader", 14),
+        # session, user, person + liaison_for, the staff member's leads, session save (3) = 8
+        ("staff_member", 8),
+    ],
+)
+@pytest.mark.django_db
+def test_home_runs_a_constant_number_of_queries(
+    client, request, persona, expected, records, commerce, finance, competition, staff_member
+):
+    _login(client, request.getfixturevalue(persona))
+    few = _count_home_queries(client)
+    _more_records(commerce, finance, competition, staff_member)
+    many = _count_home_queries(client)
+    assert few == many == expected
