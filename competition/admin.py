@@ -1,3 +1,127 @@
-from django.contrib import admin
+"""Admin for how it scores: competitions, weights, quotas and (read-only) league snapshots."""
 
-# Register your models here.
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from competition.models import Competition, MetricWeight, Quota, Snapshot
+
+QUOTA_FIELDS = [
+    "visit_batches",
+    "visitors",
+    "intent_projects",
+    "signed_projects",
+    "funded_projects",
+    "funds_amount",
+    "groundbreaking_projects",
+]
+
+
+class MetricWeightInline(admin.TabularInline):
+    model = MetricWeight
+    fields = ["metric", "weight"]
+    extra = 0
+    verbose_name_plural = _("指标权重（未设置的指标用默认权重）")
+
+
+class QuotaInline(admin.TabularInline):
+    model = Quota
+    fields = ["department", *QUOTA_FIELDS]
+    extra = 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "department":
+            # A competition has a quota row for each of up to 100 departments: read the
+            # department choices once per request instead of once per row.
+            cached = getattr(request, "_quota_department_choices", None)
+            if cached is None:
+                cached = request._quota_department_choices = list(field.choices)
+            field.choices = cached
+        return field
+
+
+@admin.register(Competition)
+class CompetitionAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "name",
+        "start_date",
+        "end_date",
+        "days",
+        "yellow_threshold",
+        "cap",
+        "count_pending",
+        "is_active",
+        "department_count",
+    ]
+    list_filter = ["is_active", "count_pending"]
+    search_fields = ["name"]
+    ordering = ["-start_date", "name"]
+    date_hierarchy = "start_date"
+    inlines = [MetricWeightInline, QuotaInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_department_count=Count("quotas"))
+
+    @admin.display(description=_("天数"))
+    def days(self, obj):
+        return obj.days
+
+    @admin.display(description=_("参赛部门数"), ordering="_department_count")
+    def department_count(self, obj):
+        return obj._department_count
+
+
+@admin.register(MetricWeight)
+class MetricWeightAdmin(SimpleHistoryAdmin):
+    list_display = ["competition", "metric", "weight"]
+    list_filter = ["competition", "metric"]
+    search_fields = ["competition__name"]
+    ordering = ["competition", "metric"]
+    list_select_related = ["competition"]
+    autocomplete_fields = ["competition"]
+
+
+@admin.register(Quota)
+class QuotaAdmin(SimpleHistoryAdmin):
+    list_display = ["competition", "department", *QUOTA_FIELDS]
+    list_filter = ["competition", "department__group"]
+    search_fields = ["competition__name", "department__name"]
+    ordering = ["competition", "department__order", "department__name"]
+    list_select_related = ["competition", "department"]
+    autocomplete_fields = ["competition", "department"]
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(admin.ModelAdmin):
+    """Snapshots are computed by competition.snapshots: look, never touch."""
+
+    list_display = [
+        "as_of",
+        "rank",
+        "department_name",
+        "group_name",
+        "group_rank",
+        "score",
+        "yellow_card",
+        "zero_result",
+        "elapsed_days",
+        "competition",
+        "computed_at",
+    ]
+    list_display_links = ["as_of", "department_name"]
+    list_filter = ["competition", "yellow_card", "zero_result", "as_of"]
+    search_fields = ["department_name", "group_name"]
+    ordering = ["competition", "-as_of", "rank"]
+    list_select_related = ["competition"]
+    date_hierarchy = "as_of"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
