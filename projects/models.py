@@ -170,12 +170,16 @@ class Project(models.Model):
         if self.lost_reason.strip() and not self.lost_on:
             raise ValidationError({"lost_on": _("填写了流失原因时必须填写流失日期。")})
         if self.lost_on and self.pk:
-            from projects.rules import stage_dates
+            from projects.rules import latest_record_date
 
-            first = min(stage_dates(self).values(), default=None)
-            if first and self.lost_on < first:
+            # No stage after the loss: the same rule check_stage_order applies to new records.
+            latest = latest_record_date(self)
+            if latest and self.lost_on < latest:
                 raise ValidationError(
-                    {"lost_on": _("流失日期不能早于项目的第一个节点日期（%(d)s）。") % {"d": first}}
+                    {
+                        "lost_on": _("流失日期不能早于项目最后一个节点的日期（%(d)s）。")
+                        % {"d": latest}
+                    }
                 )
 
 

@@ -9,6 +9,7 @@ usually returned precisely because a date was wrong.
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage
@@ -51,6 +52,22 @@ def _receipt_dates(project: Project, receipt: Receipt | None) -> list[date]:
     return found
 
 
+def latest_record_date(project: Project) -> date | None:
+    """The latest date among `project`'s milestones and receipts (every tranche).
+
+    Returned records are left out: they never count.
+    """
+    if not project.pk:
+        return None
+    latest = [
+        model.objects.filter(project=project)
+        .exclude(status=ReviewStatus.RETURNED)
+        .aggregate(latest=Max("occurred_on"))["latest"]
+        for model in (Milestone, Receipt)
+    ]
+    return max((d for d in latest if d is not None), default=None)
+
+
 def first_backward_pair(dates: dict[int, date]) -> tuple[int, int] | None:
     """Return (earlier_stage, later_stage) of the first pair whose dates go backwards."""
     # Neighbours in order suffice: non-decreasing neighbours make every pair non-decreasing.
@@ -68,10 +85,16 @@ def check_stage_order(
     milestone: Milestone | None = None,
     receipt: Receipt | None = None,
 ) -> None:
-    """Raise a ValidationError on `occurred_on` if the change would make stage dates go backwards."""
+    """Raise a ValidationError on `occurred_on` if the change would make stage dates go backwards.
+
+    A returned candidate does not count, so its own date is not checked: returning a record
+    is how a wrong date gets fixed. Leaving it out may still move the funded date (when
+    the first receipt is returned), so the order of the remaining dates is checked.
+    """
     candidate = milestone or receipt
     when = candidate.occurred_on
-    if project.lost_on and when > project.lost_on:
+    counts = candidate.status != ReviewStatus.RETURNED
+    if counts and project.lost_on and when > project.lost_on:
         raise ValidationError(
             {
                 "occurred_on": _("项目已于%(lost)s流失，不能登记之后的节点。")
@@ -79,7 +102,7 @@ def check_stage_order(
             }
         )
     dates = stage_dates(project, milestone=milestone, receipt=receipt)
-    if receipt is not None:
+    if receipt is not None and counts:
         # Every tranche comes after the signing stages, not just the first one.
         earlier = {s: d for s, d in dates.items() if s < Stage.FUNDED}
         for stage, stage_date in sorted(earlier.items()):
