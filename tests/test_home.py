@@ -291,7 +291,7 @@ def test_leader_sees_the_headline_in_the_speech_form(client, leader, records):
     response = _login(client, leader).get(reverse("home"))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "截至4月30日，百日竞赛已进行第61天（共100天）。" in page
+    assert "截至4月30日，百日竞赛已进行第61天（共100天），共邀请接待客商3批次12名，" in page
     assert (
         "共邀请接待客商3批次12名，新开工建设项目1个，有资金到帐的签约项目1个，签订意向项目2个。"
         in page
