@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from competition.models import Competition, MetricWeight, Quota, Snapshot
+from departments.admin import CachedDepartmentChoicesMixin
 
 QUOTA_FIELDS = [
     "visit_batches",
@@ -25,21 +26,14 @@ class MetricWeightInline(admin.TabularInline):
     verbose_name_plural = _("指标权重（未设置的指标用默认权重）")
 
 
-class QuotaInline(admin.TabularInline):
+class QuotaInline(CachedDepartmentChoicesMixin, admin.TabularInline):
     model = Quota
     fields = ["department", *QUOTA_FIELDS]
     extra = 0
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "department":
-            # A competition has a quota row for each of up to 100 departments: read the
-            # department choices once per request instead of once per row.
-            cached = getattr(request, "_quota_department_choices", None)
-            if cached is None:
-                cached = request._quota_department_choices = list(field.choices)
-            field.choices = cached
-        return field
+    def get_queryset(self, request):
+        # Each row shows the quota's str(): competition and department.
+        return super().get_queryset(request).select_related("competition", "department")
 
 
 @admin.register(Competition)

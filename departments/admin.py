@@ -8,6 +8,23 @@ from simple_history.admin import SimpleHistoryAdmin
 from departments.models import Department, DepartmentGroup, Person
 
 
+class CachedDepartmentChoicesMixin:
+    """For inlines with a department column: read the department choices once per request.
+
+    Without it every inline row queries the departments (or, with autocomplete, its own
+    selected department) again; a competition has a quota row for up to 100 departments.
+    """
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.related_model is Department and field is not None:
+            cached = getattr(request, "_department_choices", None)
+            if cached is None:
+                cached = request._department_choices = list(field.choices)
+            field.choices = cached
+        return field
+
+
 class DepartmentInline(admin.TabularInline):
     model = Department
     fields = ["name", "order", "head", "is_active"]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from departments.admin import CachedDepartmentChoicesMixin
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Visit
 
 REVIEW_READONLY = ["logged_by", "reviewed_by", "reviewed_at", "created_at", "updated_at"]
@@ -25,7 +26,13 @@ def stamp_reviewed_record(obj, request, changed_fields) -> None:
             obj.reviewed_by, obj.reviewed_at = request.user, timezone.now()
 
 
-class MilestoneInline(admin.TabularInline):
+class ProjectRecordInline(admin.TabularInline):
+    def get_queryset(self, request):
+        # Each row shows the record's str(), which names the project, and its reviewer.
+        return super().get_queryset(request).select_related("project", "reviewed_by")
+
+
+class MilestoneInline(ProjectRecordInline):
     model = Milestone
     fields = ["stage", "occurred_on", "status", "return_reason", "evidence", "reviewed_by"]
     readonly_fields = ["reviewed_by"]
@@ -33,7 +40,7 @@ class MilestoneInline(admin.TabularInline):
     show_change_link = True
 
 
-class ReceiptInline(admin.TabularInline):
+class ReceiptInline(ProjectRecordInline):
     model = Receipt
     fields = ["occurred_on", "amount", "status", "return_reason", "evidence", "reviewed_by"]
     readonly_fields = ["reviewed_by"]
@@ -41,10 +48,9 @@ class ReceiptInline(admin.TabularInline):
     show_change_link = True
 
 
-class VisitInline(admin.TabularInline):
+class VisitInline(CachedDepartmentChoicesMixin, admin.TabularInline):
     model = Visit
     fields = ["occurred_on", "department", "investor_org", "persons", "host", "purpose"]
-    autocomplete_fields = ["department"]
     extra = 0
     show_change_link = True
 

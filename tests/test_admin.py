@@ -371,3 +371,45 @@ def test_snapshots_cannot_be_changed_or_deleted(admin_client, commerce):
     assert admin_client.post(delete, {"post": "yes"}).status_code == 403
     snapshot.refresh_from_db()
     assert snapshot.rank == 1
+
+
+def _queries_of(client, url):
+    client.get(url)  # warm caches outside the measurement
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_project_change_page_query_count_does_not_grow_with_inline_rows(admin_client, commerce):
+    """The inline rows name their project and reviewer (select_related) and the visit rows'
+    department choices are read once per request, not once per row."""
+    from projects.models import Milestone, Receipt, Stage, Visit
+
+    counts = []
+    for code, n in (("few", 2), ("many", 12)):
+        project = make_project(commerce, code=code)
+        for stage in (Stage.LEAD, Stage.SIGNED):
+            Milestone.objects.create(project=project, stage=stage, occurred_on=_days_ago(30))
+        for i in range(n):
+            Receipt.objects.create(project=project, occurred_on=_days_ago(i), amount=10)
+            Visit.objects.create(
+                project=project, department=commerce, occurred_on=_days_ago(i), persons=2
+            )
+        counts.append(
+            _queries_of(admin_client, reverse("admin:projects_project_change", args=[project.pk]))
+        )
+    assert counts[0] == counts[1]
+
+
+def test_competition_change_page_query_count_does_not_grow_with_quotas(admin_client, commerce):
+    from competition.models import Competition
+
+    build_quotas(2, commerce, tag="a")
+    build_quotas(20, commerce, tag="b")
+    few, many = Competition.objects.order_by("name")
+    assert many.quotas.count() == 20
+    counts = [
+        _queries_of(admin_client, reverse("admin:competition_competition_change", args=[c.pk]))
+        for c in (few, many)
+    ]
+    assert counts[0] == counts[1]
