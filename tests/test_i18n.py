@@ -1,0 +1,83 @@
+"""English is available: chosen through set_language, the pages speak it."""
+
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.urls import reverse
+
+from competition.models import Competition
+
+EN_CATALOGUE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _compiled_catalogue():
+    """The .mo files are build output; compile them here if the test script did not."""
+    po, mo = EN_CATALOGUE.with_suffix(".po"), EN_CATALOGUE.with_suffix(".mo")
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        call_command(
+            "compilemessages", locale=["en"], ignore_patterns=[".venv", "var"], verbosity=0
+        )
+        # Catalogues are cached per process: drop them so the fresh .mo is read.
+        from django.utils.translation import reloader
+
+        reloader.translation_file_changed(sender=None, file_path=mo)
+
+
+def _choose_english(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
+    assert response.status_code == 302
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+
+
+@pytest.mark.django_db
+def test_login_page_in_english(client):
+    _choose_english(client)
+    page = client.get(reverse("login")).content.decode()
+    assert '<html lang="en">' in page
+    assert "100-Day Investment Attraction Competition" in page
+    assert "Username" in page and "Password" in page and "Log in" in page
+    assert "用户名" not in page
+
+
+@pytest.mark.django_db
+def test_login_error_in_english(client, liaison):
+    _choose_english(client)
+    response = client.post(reverse("login"), {"username": liaison.username, "password": "wrong"})
+    assert "Please enter a correct username and password" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_leader_home_in_english(client, leader, commerce, time_machine):
+    time_machine.move_to(datetime(2026, 4, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
+    competition = Competition.objects.create(
+        name="百日竞赛", start_date=date(2026, 3, 1), end_date=date(2026, 6, 8)
+    )
+    competition.quotas.create(department=commerce, signed_projects=1)
+    client.force_login(leader)
+    _choose_english(client)
+    page = client.get(reverse("home")).content.decode()
+    assert "Competition overview" in page
+    assert "As of 30 April, 百日竞赛 is on day 61 of 100." in page
+    assert "No results: 1 department" in page
+    assert "Log out" in page and "Home" in page
+
+
+@pytest.mark.django_db
+def test_liaison_home_in_english(client, liaison):
+    client.force_login(liaison)
+    _choose_english(client)
+    page = client.get(reverse("home")).content.decode()
+    assert "My departments" in page and "All projects" in page and "Intent signed" in page
+    assert "我的部门" not in page
+
+
+@pytest.mark.django_db
+def test_chinese_is_the_default(client):
+    page = client.get(reverse("login")).content.decode()
+    assert '<html lang="zh-hans">' in page
+    assert "用户名" in page
