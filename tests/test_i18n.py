@@ -81,3 +81,11 @@ def test_chinese_is_the_default(client):
     page = client.get(reverse("login")).content.decode()
     assert '<html lang="zh-hans">' in page
     assert "用户名" in page
+
+
+@pytest.mark.django_db
+def test_language_switcher_names_each_language_in_itself(client):
+    for chosen in ("zh-hans", "en"):
+        client.post(reverse("set_language"), {"language": chosen, "next": "/"})
+        page = client.get(reverse("login")).content.decode()
+        assert ">简体中文</button>" in page and ">English</button>" in page
