@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 
 
-
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -36,7 +35,9 @@ def finance(groups):
     return Department.objects.create(name="财政局", group=groups["economic"], order=2)
 
 
-def make_person(username, *, name=None, department=None, liaison_for=(), office=False, leader=False):
+def make_person(
+    username, *, name=None, department=None, liaison_for=(), office=False, leader=False
+):
     from django.contrib.auth.models import User
 
     from departments.models import Person
@@ -52,13 +53,17 @@ def make_person(username, *, name=None, department=None, liaison_for=(), office=
 @pytest.fixture
 def liaison(commerce):
     """The liaison of 商务局."""
-    return make_person("liaison_commerce", name="商务联络员", department=commerce, liaison_for=[commerce])
+    return make_person(
+        "liaison_commerce", name="商务联络员", department=commerce, liaison_for=[commerce]
+    )
 
 
 @pytest.fixture
 def other_liaison(finance):
     """The liaison of 财政局."""
-    return make_person("liaison_finance", name="财政联络员", department=finance, liaison_for=[finance])
+    return make_person(
+        "liaison_finance", name="财政联络员", department=finance, liaison_for=[finance]
+    )
 
 
 @pytest.fixture
@@ -109,3 +114,18 @@ def make_visit(department, on: date, persons=3, **fields):
     v.full_clean()
     v.save()
     return v
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Tasks run in-process in tests, whatever the environment says, except in the tests
+    marked celery_worker, which use the real broker in CELERY_BROKER_URL and a real worker."""
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
