@@ -1,0 +1,295 @@
+"""Filter forms of the list pages, and the queryset annotations they filter on.
+
+Every list page filters a queryset already scoped by `projects.access`; the department
+choices offered are the user's own.
+"""
+
+import django_filters as filters
+from django import forms
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, NullIf
+from django.utils.translation import gettext_lazy as _
+from django_filters.widgets import BooleanWidget, DateRangeWidget, SuffixedMultiWidget
+
+from departments.models import DepartmentGroup
+from departments.roles import roles_of
+from projects.access import readable_departments
+from projects.models import (
+    Industry,
+    Milestone,
+    Project,
+    Receipt,
+    ReviewStatus,
+    SourceChannel,
+    Stage,
+    Visit,
+    reward_eligible_q,
+)
+
+NONE = -1  # "no stage": a sentinel the database can compare, turned back into NULL
+
+
+# Annotations ---------------------------------------------------------------------------
+def with_progress(projects: QuerySet[Project]) -> QuerySet[Project]:
+    """Annotate `stage_reached` and `last_milestone_on`, in the same single query.
+
+    stage_reached: the highest stage among the project's milestones and receipts that
+    were not returned (a receipt reaches "funds received"); NULL when there is none.
+    last_milestone_on: the latest date among those records.
+    """
+    live_milestones = Milestone.objects.filter(project=OuterRef("pk")).exclude(
+        status=ReviewStatus.RETURNED
+    )
+    live_receipts = Receipt.objects.filter(project=OuterRef("pk")).exclude(
+        status=ReviewStatus.RETURNED
+    )
+    top_stage = Subquery(live_milestones.order_by("-stage").values("stage")[:1])
+    last_m = Subquery(
+        live_milestones.order_by("-occurred_on").values("occurred_on")[:1],
+        output_field=DateField(),
+    )
+    last_r = Subquery(
+        live_receipts.order_by("-occurred_on").values("occurred_on")[:1],
+        output_field=DateField(),
+    )
+    funded = Case(
+        When(Exists(live_receipts), then=Value(int(Stage.FUNDED))),
+        default=Value(NONE),
+        output_field=IntegerField(),
+    )
+    return projects.annotate(
+        stage_reached=NullIf(
+            Greatest(
+                Coalesce(top_stage, Value(NONE), output_field=IntegerField()),
+                funded,
+                output_field=IntegerField(),
+            ),
+            Value(NONE),
+        ),
+        # Greatest(a, b) is NULL when either is NULL on some databases: pair each with the other.
+        last_milestone_on=Greatest(
+            Coalesce(last_m, last_r), Coalesce(last_r, last_m), output_field=DateField()
+        ),
+    )
+
+
+def lead_counts_by_submitter(leads: QuerySet[Project]) -> list[dict]:
+    """Leads per submitter (one aggregate query): who mobilised whom.
+
+    `leads` comes from `with_progress`; `advanced` counts those past the lead stage.
+    """
+    return list(
+        leads.filter(submitted_by__isnull=False)
+        .values(
+            "submitted_by",
+            "submitted_by__username",
+            "submitted_by__person__name",
+            "submitted_by__person__department__name",
+        )
+        .annotate(
+            leads=Count("id"),
+            advanced=Count("id", filter=Q(stage_reached__gt=Stage.LEAD)),
+            lost=Count("id", filter=Q(lost_on__isnull=False)),
+        )
+        .order_by("-leads", "submitted_by__person__name")
+    )
+
+
+def lead_counts_by_channel(leads: QuerySet[Project]) -> list[dict]:
+    """Leads per source channel (one aggregate query), most first, ties in the choices' order."""
+    labels = dict(SourceChannel.choices)
+    order = {value: i for i, value in enumerate(labels)}
+    rows = list(leads.values("source_channel").annotate(leads=Count("id")).order_by())
+    for row in rows:
+        row["label"] = labels.get(row["source_channel"], _("未填写"))
+    rows.sort(key=lambda row: (-row["leads"], order.get(row["source_channel"], len(order))))
+    return rows
+
+
+# Widgets -------------------------------------------------------------------------------
+class AnyYesNo(BooleanWidget):
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", _("全部")), ("true", _("是")), ("false", _("否"))]
+
+
+class DateRange(DateRangeWidget):
+    """Two native date pickers (phones show their own calendar)."""
+
+    def __init__(self, attrs=None):
+        date_input = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+        SuffixedMultiWidget.__init__(self, (date_input, date_input), attrs)
+
+
+def _departments(request):
+    return readable_departments(roles_of(request.user)) if request else Project.objects.none()
+
+
+def _search(queryset, name, value):
+    value = value.strip()
+    if not value:
+        return queryset
+    return queryset.filter(
+        Q(name__icontains=value) | Q(investor__icontains=value) | Q(code__icontains=value)
+    )
+
+
+# Filter sets ---------------------------------------------------------------------------
+class ProjectFilter(filters.FilterSet):
+    q = filters.CharFilter(label=_("搜索"), method=_search)
+    department = filters.ModelChoiceFilter(
+        label=_("责任部门"), queryset=_departments, empty_label=_("全部")
+    )
+    group = filters.ModelChoiceFilter(
+        label=_("部门分组"),
+        field_name="department__group",
+        queryset=DepartmentGroup.objects.all(),
+        empty_label=_("全部"),
+    )
+    stage = filters.ChoiceFilter(
+        label=_("已达阶段"),
+        field_name="stage_reached",
+        choices=Stage.choices,
+        empty_label=_("全部"),
+    )
+    industry = filters.ChoiceFilter(
+        label=_("行业"), choices=Industry.choices, empty_label=_("全部")
+    )
+    high_tech = filters.BooleanFilter(
+        label=_("高新技术"), field_name="is_high_tech", widget=AnyYesNo
+    )
+    major = filters.BooleanFilter(label=_("重大项目"), method="filter_major", widget=AnyYesNo)
+    reward = filters.BooleanFilter(label=_("符合奖励条件"), method="filter_reward", widget=AnyYesNo)
+    zone = filters.CharFilter(label=_("落户区域"), lookup_expr="icontains")
+    origin = filters.CharFilter(
+        label=_("来源地"), field_name="origin_region", lookup_expr="icontains"
+    )
+    channel = filters.ChoiceFilter(
+        label=_("信息来源"),
+        field_name="source_channel",
+        choices=SourceChannel.choices,
+        empty_label=_("全部"),
+    )
+    person = filters.CharFilter(
+        label=_("责任人"), field_name="responsible_person", lookup_expr="icontains"
+    )
+    lost = filters.BooleanFilter(label=_("已流失"), method="filter_lost", widget=AnyYesNo)
+    last = filters.DateFromToRangeFilter(
+        label=_("最近节点日期"), field_name="last_milestone_on", widget=DateRange
+    )
+
+    class Meta:
+        model = Project
+        fields: list[str] = []
+
+    def filter_major(self, queryset, name, value):
+        threshold = settings.MAJOR_PROJECT_MIN_INVESTMENT
+        if value:
+            return queryset.filter(planned_investment__gte=threshold)
+        return queryset.exclude(planned_investment__gte=threshold)
+
+    def filter_reward(self, queryset, name, value):
+        return (
+            queryset.filter(reward_eligible_q()) if value else queryset.exclude(reward_eligible_q())
+        )
+
+    def filter_lost(self, queryset, name, value):
+        return queryset.filter(lost_on__isnull=not value)
+
+
+class LeadFilter(filters.FilterSet):
+    q = filters.CharFilter(label=_("搜索"), method=_search)
+    department = filters.ModelChoiceFilter(
+        label=_("责任部门"), queryset=_departments, empty_label=_("全部")
+    )
+    channel = filters.ChoiceFilter(
+        label=_("信息来源"),
+        field_name="source_channel",
+        choices=SourceChannel.choices,
+        empty_label=_("全部"),
+    )
+    taken = filters.BooleanFilter(label=_("已接手"), method="filter_taken", widget=AnyYesNo)
+    stage = filters.ChoiceFilter(
+        label=_("已达阶段"),
+        field_name="stage_reached",
+        choices=Stage.choices,
+        empty_label=_("全部"),
+    )
+    lost = filters.BooleanFilter(label=_("已流失"), method="filter_lost", widget=AnyYesNo)
+
+    class Meta:
+        model = Project
+        fields: list[str] = []
+
+    def filter_taken(self, queryset, name, value):
+        # Taken over = the liaison has named a responsible person.
+        if value:
+            return queryset.exclude(responsible_person="")
+        return queryset.filter(responsible_person="")
+
+    def filter_lost(self, queryset, name, value):
+        return queryset.filter(lost_on__isnull=not value)
+
+
+def _search_visits(queryset, name, value):
+    value = value.strip()
+    if not value:
+        return queryset
+    return queryset.filter(
+        Q(investor_org__icontains=value) | Q(purpose__icontains=value) | Q(host__icontains=value)
+    )
+
+
+class VisitFilter(filters.FilterSet):
+    q = filters.CharFilter(label=_("搜索"), method=_search_visits)
+    department = filters.ModelChoiceFilter(
+        label=_("接待部门"), queryset=_departments, empty_label=_("全部")
+    )
+    group = filters.ModelChoiceFilter(
+        label=_("部门分组"),
+        field_name="department__group",
+        queryset=DepartmentGroup.objects.all(),
+        empty_label=_("全部"),
+    )
+    date = filters.DateFromToRangeFilter(
+        label=_("接待日期"), field_name="occurred_on", widget=DateRange
+    )
+    has_project = filters.BooleanFilter(
+        label=_("有关联项目"),
+        field_name="project",
+        lookup_expr="isnull",
+        exclude=True,
+        widget=AnyYesNo,
+    )
+
+    class Meta:
+        model = Visit
+        fields: list[str] = []
+
+
+class QueueFilter(filters.FilterSet):
+    """Verification queue: narrow by department (milestones and receipts alike)."""
+
+    department = filters.ModelChoiceFilter(
+        label=_("责任部门"),
+        field_name="project__department",
+        queryset=_departments,
+        empty_label=_("全部"),
+    )
+
+    class Meta:
+        model = Milestone
+        fields: list[str] = []

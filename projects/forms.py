@@ -1,0 +1,260 @@
+"""Forms of the data-entry pages. They only validate; views call projects.services to save."""
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import MinLengthValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from departments.roles import Roles
+from projects import evidence
+from projects.access import lead_departments, writable_departments
+from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit, not_in_future
+from projects.services import check_lost_on, status_after_edit
+
+
+class DateInput(forms.DateInput):
+    """A native date picker (phones show their own calendar)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class EvidenceInput(forms.ClearableFileInput):
+    """File picker limited to what we accept; phones offer the camera for photos."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"accept": evidence.ACCEPT, **(attrs or {})})
+
+
+def _single_department(field: forms.ModelChoiceField) -> None:
+    """With one department to choose from, choose it and don't ask."""
+    departments = list(field.queryset)
+    if len(departments) == 1:
+        field.initial = departments[0].pk
+        field.widget = forms.HiddenInput()
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = [
+            "name",
+            "code",
+            "investor",
+            "department",
+            "responsible_person",
+            "industry",
+            "is_high_tech",
+            "planned_investment",
+            "registered_capital",
+            "zone",
+            "origin_region",
+            "source_channel",
+        ]
+        widgets = {"zone": forms.TextInput(attrs={"list": "zone-options"})}
+
+    def __init__(self, *args, roles: Roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = writable_departments(roles)
+        self.fields["department"].empty_label = None
+        _single_department(self.fields["department"])
+        if self.instance.pk is None:
+            self.fields["code"].required = False
+            self.fields["code"].help_text = _("留空则自动生成，如 XM-2026-0001。")
+
+
+class LostForm(forms.Form):
+    lost_on = forms.DateField(label=_("流失日期"), widget=DateInput, validators=[not_in_future])
+    lost_reason = forms.CharField(
+        label=_("流失原因"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        validators=[MinLengthValidator(2)],
+        help_text=_("说明流失的原因和责任人，将记入项目历史。"),
+    )
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.fields["lost_on"].initial = timezone.localdate
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("lost_on"):
+            check_lost_on(self.project, cleaned["lost_on"])
+        return cleaned
+
+
+class ReviewedRecordForm(forms.ModelForm):
+    """Shared by milestones and receipts: evidence checks and the status an edit leads to."""
+
+    evidence_required = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.original_status = self.instance.status if self.instance.pk else None
+        self.fields["evidence"].widget = EvidenceInput()
+        self.fields["evidence"].help_text = _("PDF、JPEG或PNG，不超过%(mb)s MB。") % {
+            "mb": _max_mb()
+        }
+        self.fields["occurred_on"].widget = DateInput()
+
+    def clean_evidence(self):
+        upload = self.cleaned_data.get("evidence")
+        if isinstance(upload, UploadedFile):
+            kind = evidence.validate_evidence(upload)
+            upload.name = evidence.storage_name(kind)
+        return upload
+
+    def needs_evidence(self) -> bool:
+        return self.evidence_required
+
+    def clean(self):
+        cleaned = super().clean()
+        if "evidence" in cleaned and not cleaned["evidence"] and self.needs_evidence():
+            self.add_error("evidence", _("请上传佐证材料。"))
+        # Validate the record as it will be saved: an edited returned record is pending again.
+        if self.instance.pk:
+            self.instance.status = status_after_edit(
+                status=self.original_status, changed=self.changed_data
+            )
+        else:
+            self.instance.status = ReviewStatus.PENDING
+        return cleaned
+
+
+def _max_mb() -> str:
+    from django.conf import settings
+
+    return f"{settings.EVIDENCE_MAX_BYTES / 1024 / 1024:g}"
+
+
+class MilestoneForm(ReviewedRecordForm):
+    class Meta:
+        model = Milestone
+        fields = ["stage", "occurred_on", "evidence"]
+
+    def needs_evidence(self) -> bool:
+        # A lead has nothing to prove yet; every later stage has a document or photo.
+        return self.cleaned_data.get("stage") != Stage.LEAD
+
+    def clean(self):
+        cleaned = super().clean()
+        stage = cleaned.get("stage")
+        if stage is not None:
+            clash = Milestone.objects.filter(project=self.instance.project, stage=stage).exclude(
+                pk=self.instance.pk
+            )
+            if clash.exists():
+                self.add_error(
+                    "stage",
+                    _("该项目已有此阶段的节点（可能已被退回），请修改原节点后重新提交。"),
+                )
+        return cleaned
+
+
+class ReceiptForm(ReviewedRecordForm):
+    class Meta:
+        model = Receipt
+        fields = ["occurred_on", "amount", "evidence"]
+        widgets = {"amount": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"})}
+
+
+class VisitForm(forms.ModelForm):
+    class Meta:
+        model = Visit
+        fields = [
+            "department",
+            "occurred_on",
+            "investor_org",
+            "persons",
+            "host",
+            "purpose",
+            "project",
+        ]
+        widgets = {
+            "occurred_on": DateInput(),
+            "persons": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
+        }
+
+    def __init__(self, *args, roles: Roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        departments = writable_departments(roles)
+        self.fields["department"].queryset = departments
+        self.fields["department"].empty_label = None
+        _single_department(self.fields["department"])
+        self.fields["occurred_on"].initial = timezone.localdate
+        self.fields["persons"].initial = 1
+        self.fields["project"].queryset = (
+            Project.objects.filter(department__in=departments)
+            .select_related("department")
+            .order_by("department__order", "-created_at")
+        )
+        self.fields["project"].empty_label = _("（无）")
+
+    def clean(self):
+        cleaned = super().clean()
+        project, department = cleaned.get("project"), cleaned.get("department")
+        if project and department and project.department_id != department.pk:
+            self.add_error("project", _("只能关联本部门的项目。"))
+        return cleaned
+
+
+class LeadForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = [
+            "department",
+            "name",
+            "investor",
+            "source_channel",
+            "origin_region",
+            "industry",
+            "planned_investment",
+        ]
+        labels = {"name": _("项目（信息）名称"), "department": _("报送给部门")}
+        help_texts = {
+            "name": _("例如：某某集团拟投资建设新能源电池项目。"),
+            "investor": _("投资方或联系人所在单位。"),
+        }
+
+    def __init__(self, *args, roles: Roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = lead_departments(roles)
+        self.fields["department"].empty_label = None
+        _single_department(self.fields["department"])
+        self.fields["source_channel"].required = True
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(
+        label=_("退回原因"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("联络员将看到这段说明，请写清需要补正的内容。"),
+    )
+
+
+class BulkReviewForm(forms.Form):
+    """Selected queue items (checkboxes named "milestone" and "receipt") and what to do."""
+
+    VERIFY, RETURN = "verify", "return"
+    action = forms.ChoiceField(choices=[(VERIFY, _("核实通过")), (RETURN, _("退回"))])
+    reason = forms.CharField(
+        label=_("退回原因"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["milestone_ids"] = _ids(self.data.getlist("milestone"))
+        cleaned["receipt_ids"] = _ids(self.data.getlist("receipt"))
+        if not cleaned["milestone_ids"] and not cleaned["receipt_ids"]:
+            raise forms.ValidationError(_("请先勾选要处理的记录。"))
+        if cleaned.get("action") == self.RETURN and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("退回时必须填写原因。"))
+        return cleaned
+
+
+def _ids(values) -> list[int]:
+    return sorted({int(v) for v in values if str(v).isdigit()})

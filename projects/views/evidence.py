@@ -1,0 +1,32 @@
+"""Evidence files, served only to users who may see the record they prove (never MEDIA_URL)."""
+
+from pathlib import PurePath
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+
+from projects.access import get_record_for_user
+from projects.evidence import stored_type
+
+
+@login_required
+def evidence(request, kind, pk):
+    record, _can_write = get_record_for_user(request, kind, pk)
+    if not record.evidence:
+        raise Http404
+    try:
+        kind_of_file = stored_type(record.evidence)
+        handle = record.evidence.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    name = f"{record.project.code}-{kind}-{record.pk}{PurePath(record.evidence.name).suffix}"
+    if kind_of_file is None:
+        # Not a PDF or an image we recognise: never let the browser render it.
+        response = FileResponse(
+            handle, as_attachment=True, filename=name, content_type="application/octet-stream"
+        )
+    else:
+        response = FileResponse(handle, filename=name, content_type=kind_of_file.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,76 @@
+"""Leads (信息): submit one, follow one's own, and the department's list with who found what."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from departments.roles import roles_of
+from projects import services
+from projects.access import may_browse, may_submit_leads, projects_for, require
+from projects.filters import (
+    LeadFilter,
+    lead_counts_by_channel,
+    lead_counts_by_submitter,
+    with_progress,
+)
+from projects.forms import LeadForm
+from projects.models import Project
+from projects.tables import LeadTable, MyLeadTable, configure, export_response
+
+
+@require(may_submit_leads)
+def lead_create(request):
+    form = LeadForm(request.POST or None, roles=roles_of(request.user))
+    if request.method == "POST" and form.is_valid():
+        project = services.submit_lead(
+            form.save(commit=False), by=request.user, today=timezone.localdate()
+        )
+        messages.success(
+            request,
+            _("信息已报送给%(dept)s，编号 %(code)s。")
+            % {"dept": project.department.name, "code": project.code},
+        )
+        return redirect("projects:my_leads")
+    return render(request, "projects/lead_form.html", {"form": form})
+
+
+@require(may_submit_leads)
+def my_leads(request):
+    """What became of the leads the user submitted (whatever their department now is)."""
+    leads = with_progress(Project.objects.filter(submitted_by=request.user)).select_related(
+        "department"
+    )
+    table = MyLeadTable(leads)
+    if response := export_response(request, table, title=_("我的信息"), filename="my-leads"):
+        return response
+    configure(request, table)
+    return render(request, "projects/my_leads.html", {"table": table})
+
+
+@require(may_browse)
+def lead_list(request):
+    """Leads of the user's departments, and counts by submitter and by channel."""
+    roles = roles_of(request.user)
+    leads = projects_for(roles).filter(submitted_by__isnull=False)
+    lead_filter = LeadFilter(
+        request.GET,
+        queryset=with_progress(leads).select_related("department", "submitted_by__person"),
+        request=request,
+    )
+    table = LeadTable(lead_filter.qs)
+    if response := export_response(request, table, title=_("信息"), filename="leads"):
+        return response
+    configure(request, table)
+    # Counts follow the filters, without the progress annotations they do not need.
+    counted = lead_filter.qs.order_by()
+    return render(
+        request,
+        "projects/lead_list.html",
+        {
+            "filter": lead_filter,
+            "table": table,
+            "by_submitter": lead_counts_by_submitter(counted),
+            "by_channel": lead_counts_by_channel(counted),
+        },
+    )

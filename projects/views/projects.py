@@ -1,0 +1,164 @@
+"""Projects: list, detail (timeline, receipts, visits, history), create, edit, mark lost."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from departments.roles import roles_of
+from projects import services
+from projects.access import (
+    get_project_for_user,
+    may_browse,
+    may_log,
+    may_verify,
+    projects_for,
+    require,
+)
+from projects.filters import ProjectFilter, with_progress
+from projects.forms import LostForm, ProjectForm
+from projects.models import MILESTONE_STAGES, ReviewStatus, Stage
+from projects.tables import ProjectTable, configure, export_response
+from projects.views.history import project_history
+
+
+@require(may_browse)
+def project_list(request):
+    roles = roles_of(request.user)
+    projects = with_progress(projects_for(roles).with_flags()).select_related(
+        "department", "submitted_by__person"
+    )
+    project_filter = ProjectFilter(request.GET, queryset=projects, request=request)
+    table = ProjectTable(project_filter.qs)
+    if response := export_response(request, table, title=_("项目"), filename="projects"):
+        return response
+    configure(request, table)
+    return render(
+        request,
+        "projects/project_list.html",
+        {"filter": project_filter, "table": table, "can_log": may_log(roles)},
+    )
+
+
+def stage_timeline(milestones, receipts) -> list[dict]:
+    """One row per stage in order, with its milestone (or receipts) and whether it is reached."""
+    by_stage = {m.stage: m for m in milestones}
+    live_receipts = [r for r in receipts if r.status != ReviewStatus.RETURNED]
+    rows = []
+    for stage in Stage:
+        if stage == Stage.FUNDED:
+            rows.append(
+                {
+                    "stage": stage,
+                    "receipts": receipts,
+                    "reached": bool(live_receipts),
+                    "first_on": min((r.occurred_on for r in live_receipts), default=None),
+                }
+            )
+        else:
+            milestone = by_stage.get(stage)
+            rows.append(
+                {
+                    "stage": stage,
+                    "milestone": milestone,
+                    "reached": milestone is not None and milestone.status != ReviewStatus.RETURNED,
+                }
+            )
+    return rows
+
+
+@login_required
+def project_detail(request, pk):
+    project, can_write = get_project_for_user(request, pk)
+    people = ("logged_by__person", "reviewed_by__person")
+    milestones = list(project.milestones.select_related(*people))
+    receipts = list(project.receipts.select_related(*people))
+    visits = list(project.visits.select_related("department", "logged_by__person"))
+    timeline = stage_timeline(milestones, receipts)
+    reached = [row["stage"] for row in timeline if row["reached"]]
+    recorded = {m.stage for m in milestones}
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "can_write": can_write,
+            "can_verify": may_verify(roles_of(request.user)),
+            "timeline": timeline,
+            "stage_reached": Stage(max(reached)) if reached else None,
+            "receipts": receipts,
+            "funds_total": sum(
+                (r.amount for r in receipts if r.status != ReviewStatus.RETURNED), start=0
+            ),
+            "visits": visits,
+            "history": project_history(project),
+            "can_add_milestone": any(s not in recorded for s in MILESTONE_STAGES),
+            "major_threshold": settings.MAJOR_PROJECT_MIN_INVESTMENT,
+        },
+    )
+
+
+def _zone_context():
+    return {"zones": settings.REWARD_ZONES}
+
+
+@require(may_log)
+def project_create(request):
+    form = ProjectForm(request.POST or None, roles=roles_of(request.user))
+    if request.method == "POST" and form.is_valid():
+        project = services.create_project(
+            form.save(commit=False), by=request.user, today=timezone.localdate()
+        )
+        messages.success(request, _("已创建项目 %(code)s。") % {"code": project.code})
+        return redirect("projects:detail", pk=project.pk)
+    return render(
+        request, "projects/project_form.html", {"form": form, "project": None, **_zone_context()}
+    )
+
+
+@login_required
+def project_edit(request, pk):
+    project, can_write = get_project_for_user(request, pk)
+    if not can_write:
+        raise PermissionDenied
+    form = ProjectForm(request.POST or None, instance=project, roles=roles_of(request.user))
+    if request.method == "POST" and form.is_valid():
+        form.save()  # history records who: HistoryRequestMiddleware
+        messages.success(request, _("项目信息已保存。"))
+        return redirect("projects:detail", pk=project.pk)
+    return render(
+        request, "projects/project_form.html", {"form": form, "project": project, **_zone_context()}
+    )
+
+
+@login_required
+def project_lost(request, pk):
+    project, can_write = get_project_for_user(request, pk)
+    if not can_write:
+        raise PermissionDenied
+    if project.is_lost:
+        messages.info(request, _("该项目已标记为流失。"))
+        return redirect("projects:detail", pk=project.pk)
+    form = LostForm(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mark_lost(
+                project,
+                by=request.user,
+                lost_on=form.cleaned_data["lost_on"],
+                reason=form.cleaned_data["lost_reason"],
+            )
+        except ValidationError as e:
+            for field, errors in e.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        except services.Conflict as e:
+            messages.warning(request, str(e))
+            return redirect("projects:detail", pk=project.pk)
+        else:
+            messages.success(request, _("已将项目标记为流失。"))
+            return redirect("projects:detail", pk=project.pk)
+    return render(request, "projects/project_lost.html", {"form": form, "project": project})

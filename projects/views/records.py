@@ -1,0 +1,133 @@
+"""Milestones and receipts: log, edit (and so resubmit), resubmit unchanged, returned list."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from departments.roles import roles_of
+from projects import services
+from projects.access import (
+    get_milestone_for_user,
+    get_project_for_user,
+    get_receipt_for_user,
+    get_record_for_user,
+    may_browse,
+    milestones_for,
+    receipts_for,
+    require,
+)
+from projects.forms import MilestoneForm, ReceiptForm
+from projects.models import MILESTONE_STAGES, Milestone, Receipt, ReviewStatus
+from projects.tables import ReturnedMilestoneTable, ReturnedReceiptTable, configure
+
+FORMS = {"milestone": MilestoneForm, "receipt": ReceiptForm}
+TITLES = {"milestone": gettext_lazy("阶段节点"), "receipt": gettext_lazy("资金到账")}
+
+
+def _record_form(request, kind: str, record, *, project):
+    """Show and process the form of a new or existing milestone/receipt."""
+    form = FORMS[kind](request.POST or None, request.FILES or None, instance=record)
+    if kind == "milestone" and record.pk is None:
+        recorded = set(project.milestones.values_list("stage", flat=True))
+        form.fields["stage"].initial = next(
+            (s for s in MILESTONE_STAGES if s not in recorded), None
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_record(
+                form.save(commit=False),
+                by=request.user,
+                original_status=form.original_status,
+                changed=form.changed_data,
+            )
+        except services.Conflict as e:
+            messages.warning(request, str(e))
+        else:
+            if form.original_status == ReviewStatus.RETURNED:
+                messages.success(request, _("已修改并重新提交，等待竞赛办核实。"))
+            else:
+                messages.success(request, _("已保存，等待竞赛办核实。"))
+            return redirect("projects:detail", pk=project.pk)
+    return render(
+        request,
+        "projects/record_form.html",
+        {"form": form, "project": project, "record": record, "kind": kind, "title": TITLES[kind]},
+    )
+
+
+def _writable_project(request, pk):
+    project, can_write = get_project_for_user(request, pk)
+    if not can_write:
+        raise PermissionDenied
+    return project
+
+
+@login_required
+def milestone_create(request, pk):
+    project = _writable_project(request, pk)
+    return _record_form(request, "milestone", Milestone(project=project), project=project)
+
+
+@login_required
+def receipt_create(request, pk):
+    project = _writable_project(request, pk)
+    return _record_form(request, "receipt", Receipt(project=project), project=project)
+
+
+@login_required
+def milestone_edit(request, pk):
+    milestone, can_write = get_milestone_for_user(request, pk)
+    if not can_write:
+        raise PermissionDenied
+    return _record_form(request, "milestone", milestone, project=milestone.project)
+
+
+@login_required
+def receipt_edit(request, pk):
+    receipt, can_write = get_receipt_for_user(request, pk)
+    if not can_write:
+        raise PermissionDenied
+    return _record_form(request, "receipt", receipt, project=receipt.project)
+
+
+@require_POST
+@login_required
+def record_resubmit(request, kind, pk):
+    record, can_write = get_record_for_user(request, kind, pk)
+    if not can_write:
+        raise PermissionDenied
+    try:
+        services.resubmit(record, by=request.user)
+    except ValidationError as e:
+        for error in e.messages:
+            messages.error(request, error)
+    except services.Conflict as e:
+        messages.warning(request, str(e))
+    else:
+        messages.success(request, _("已重新提交，等待竞赛办核实。"))
+    return redirect("projects:detail", pk=record.project_id)
+
+
+@require(may_browse)
+def returned_list(request):
+    """Returned milestones and receipts of the user's departments, with the office's reason."""
+    roles = roles_of(request.user)
+    related = ("project__department", "reviewed_by__person")
+    returned = {"status": ReviewStatus.RETURNED}
+    milestone_table = ReturnedMilestoneTable(
+        milestones_for(roles).filter(**returned).select_related(*related), roles=roles
+    )
+    receipt_table = ReturnedReceiptTable(
+        receipts_for(roles).filter(**returned).select_related(*related), roles=roles
+    )
+    configure(request, milestone_table, prefix="m-")
+    configure(request, receipt_table, prefix="r-")
+    return render(
+        request,
+        "projects/returned_list.html",
+        {"milestone_table": milestone_table, "receipt_table": receipt_table},
+    )

@@ -1,0 +1,60 @@
+"""Visits (客商接待): list with filters and export, and a form quick enough for a phone."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Sum
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from departments.roles import roles_of
+from projects.access import get_visit_for_user, may_browse, may_log, require, visits_for
+from projects.filters import VisitFilter
+from projects.forms import VisitForm
+from projects.tables import VisitTable, configure, export_response
+
+
+@require(may_browse)
+def visit_list(request):
+    roles = roles_of(request.user)
+    visits = visits_for(roles).select_related("department", "project", "logged_by__person")
+    visit_filter = VisitFilter(request.GET, queryset=visits, request=request)
+    table = VisitTable(visit_filter.qs, roles=roles)
+    if response := export_response(request, table, title=_("客商接待"), filename="visits"):
+        return response
+    configure(request, table)
+    # The speech's own figures: batches (批次) and persons (人次) of what is listed.
+    totals = visit_filter.qs.order_by().aggregate(batches=Count("id"), persons=Sum("persons"))
+    return render(
+        request,
+        "projects/visit_list.html",
+        {"filter": visit_filter, "table": table, "totals": totals, "can_log": may_log(roles)},
+    )
+
+
+@require(may_log)
+def visit_create(request):
+    form = VisitForm(request.POST or None, roles=roles_of(request.user))
+    if request.method == "POST" and form.is_valid():
+        visit = form.save(commit=False)
+        visit.logged_by = request.user
+        visit.save()
+        messages.success(
+            request,
+            _("已登记接待：%(org)s %(n)d人。") % {"org": visit.investor_org, "n": visit.persons},
+        )
+        return redirect("projects:visit_list")
+    return render(request, "projects/visit_form.html", {"form": form, "visit": None})
+
+
+@login_required
+def visit_edit(request, pk):
+    visit, can_write = get_visit_for_user(request, pk)
+    if not can_write:
+        raise PermissionDenied
+    form = VisitForm(request.POST or None, instance=visit, roles=roles_of(request.user))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("接待记录已保存。"))
+        return redirect("projects:visit_list")
+    return render(request, "projects/visit_form.html", {"form": form, "visit": visit})
