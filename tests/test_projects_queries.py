@@ -1,0 +1,163 @@
+"""Every list page costs the same number of SQL queries for 2 rows as for 30 (> one page).
+
+Each page's first four queries are the same, and are listed once here:
+  1. session, 2. user, 3. person (roles_of), 4. the person's liaison departments (prefetch);
+and its last three are the session's save (SAVEPOINT, UPDATE, RELEASE).
+"""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from projects import services
+from projects.models import Milestone, Project, Receipt, Stage
+from tests.conftest import make_milestone, make_person, make_project, make_receipt, make_visit
+
+pytestmark = pytest.mark.django_db
+
+START = date(2026, 1, 5)
+
+
+@pytest.fixture(autouse=True)
+def _fixed(settings, time_machine):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    time_machine.move_to(datetime(2026, 6, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
+
+
+def queries(client, url) -> int:
+    client.get(url)  # warm caches (content types, translations) outside the count
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx)
+
+
+def people(department, n, prefix):
+    return [
+        make_person(f"{prefix}{i}", name=f"人{prefix}{i}", department=department) for i in range(n)
+    ]
+
+
+def projects_with_records(department, n, start=0):
+    """n projects, each with a milestone, a receipt, a visit, logged and reviewed by new users."""
+    users = people(department, n, f"u{department.pk}-{start}-")
+    for i in range(n):
+        project = make_project(
+            department,
+            code=f"Q{department.pk}-{start + i:03d}",
+            submitted_by=users[i],
+            source_channel="classmate",
+            planned_investment=1000 * i,
+        )
+        on = START + timedelta(days=i)
+        make_milestone(project, Stage.INTENT, on, logged_by=users[i], reviewed_by=users[-1 - i])
+        make_receipt(project, on + timedelta(days=1), status="pending")
+        make_visit(department, on, project=project, logged_by=users[i])
+
+
+def test_project_list(client, office, commerce, finance):
+    # 5. count, 6. page of projects with their department, submitter and annotations,
+    # 7. department choices, 8. group choices (filter form).
+    client.force_login(office)
+    url = reverse("projects:list")
+    projects_with_records(commerce, 2)
+    few = queries(client, url)
+    projects_with_records(finance, 30, start=100)
+    assert queries(client, url) == few == 11
+    assert queries(client, url + "?stage=3&lost=false&q=Q") == few
+
+
+def test_visit_list(client, liaison, commerce):
+    # 5. count, 6. totals (batches, persons), 7. page of visits with department, project and
+    # logger, 8. department choices, 9. group choices.
+    client.force_login(liaison)
+    url = reverse("projects:visit_list")
+    projects_with_records(commerce, 2)
+    few = queries(client, url)
+    projects_with_records(commerce, 30, start=100)
+    assert queries(client, url) == few == 12
+
+
+def test_lead_list(client, office, commerce, finance):
+    # 5. count, 6. counts by submitter, 7. counts by channel, 8. department choices,
+    # 9. page of leads with department and submitter.
+    client.force_login(office)
+    url = reverse("projects:lead_list")
+    projects_with_records(commerce, 2)
+    few = queries(client, url)
+    projects_with_records(finance, 30, start=100)
+    assert queries(client, url) == few == 12
+
+
+def test_my_leads(client, staff_member, commerce):
+    # 5. count, 6. page of the user's leads with department and annotations.
+    client.force_login(staff_member)
+    url = reverse("projects:my_leads")
+
+    def submit(n):
+        for i in range(n):
+            lead = Project(department=commerce, name=f"线索{i}", source_channel="fair")
+            services.submit_lead(lead, by=staff_member, today=date(2026, 6, 1))
+
+    submit(2)
+    few = queries(client, url)
+    submit(30)
+    assert queries(client, url) == few == 9
+
+
+def test_verification_queue(client, office, commerce, finance):
+    # 5. count of pending milestones, 6. count of pending receipts, 7. department choices,
+    # 8. page of milestones, 9. page of receipts (each with project, department, logger).
+    client.force_login(office)
+    url = reverse("projects:queue")
+    projects_with_records(commerce, 2)
+    Milestone.objects.update(status="pending")
+    few = queries(client, url)
+    projects_with_records(finance, 30, start=100)
+    Milestone.objects.update(status="pending")
+    assert queries(client, url) == few == 12
+
+
+def test_returned_list(client, liaison, commerce):
+    # 5.-6. counts, 7.-8. pages of returned milestones and receipts (project, department,
+    # reviewer).
+    client.force_login(liaison)
+    url = reverse("projects:returned")
+
+    def return_all():
+        reviewer = make_person(f"r{Milestone.objects.count()}", name="核实员", office=True)
+        Milestone.objects.update(status="returned", return_reason="缺材料", reviewed_by=reviewer)
+        Receipt.objects.update(status="returned", return_reason="缺材料", reviewed_by=reviewer)
+
+    projects_with_records(commerce, 2)
+    return_all()
+    few = queries(client, url)
+    projects_with_records(commerce, 30, start=100)
+    return_all()
+    assert queries(client, url) == few == 11
+
+
+def test_project_detail(client, office, liaison, commerce):
+    # 5. project with department, group and submitter, 6. milestones, 7. receipts, 8. visits
+    # (each with the people named), 9.-11. history of project, milestones and receipts,
+    # 12. department names and 13. user names the history mentions.
+    client.force_login(office)
+    project = make_project(commerce, code="P1")
+    url = reverse("projects:detail", args=[project.pk])
+    make_milestone(project, Stage.LEAD, START, logged_by=liaison)
+    few = queries(client, url)
+    users = people(commerce, 6, "d")
+    for i, stage in enumerate([Stage.INTENT, Stage.SIGNED]):
+        make_milestone(project, stage, START + timedelta(days=i + 1), logged_by=users[i])
+    for i in range(6):
+        receipt = make_receipt(project, START + timedelta(days=10 + i), status="pending")
+        services.verify(receipt, by=users[i])
+        make_visit(commerce, START + timedelta(days=i), project=project, logged_by=users[i])
+    project.responsible_person = "王明"
+    project._history_user = users[5]
+    project.save()
+    assert queries(client, url) == few == 16
