@@ -81,6 +81,11 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def changed(self) -> bool:
+        """Whether the import creates or updates anything."""
+        return any(c.created or c.updated for c in self.counts.values())
+
     def summary_lines(self) -> list[str]:
         lines = []
         for kind in KINDS:
@@ -126,7 +131,8 @@ def import_ledger(
             return report
         _Apply(plan, user=user, reason=reason).run()
         report.written = True
-        _recompute_snapshots_after_commit(report)
+        if report.changed:
+            _recompute_snapshots_after_commit(report)
     return report
 
 
