@@ -1,7 +1,9 @@
 """How it scores: competitions, metric weights, department quotas and league snapshots."""
 
+import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -218,3 +220,79 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.competition} {self.as_of} #{self.rank} {self.department_name}"
+
+
+def report_file_name(instance, filename: str) -> str:
+    """A random name under reports/: the download view serves it, never MEDIA_URL."""
+    return f"reports/{uuid.uuid4().hex}.pdf"
+
+
+class Report(models.Model):
+    """A printed bulletin (简报) or meeting briefing pack (汇报会材料) and the job building it.
+
+    The row is the job's status (queued → rendering → done | failed); the file is set only
+    once the whole PDF is written. Bulletins carry an issue number per competition
+    (第N期), assigned when requested (competition.reports.service); rebuilding an issue
+    keeps its number and replaces its file.
+    """
+
+    class Kind(models.TextChoices):
+        BULLETIN = "bulletin", _("简报")
+        PACK = "pack", _("汇报会材料")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RENDERING = "rendering", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    competition = models.ForeignKey(
+        Competition, verbose_name=_("竞赛"), on_delete=models.CASCADE, related_name="reports"
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    issue_number = models.PositiveIntegerField(_("期数"), null=True, blank=True)
+    as_of = models.DateField(_("统计日期"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    file = models.FileField(_("文件"), upload_to=report_file_name, blank=True)
+    error = models.TextField(_("失败原因"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("报告")
+        verbose_name_plural = _("报告")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["competition", "issue_number"],
+                condition=models.Q(kind="bulletin"),
+                name="one_bulletin_per_issue",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="bulletin", issue_number__isnull=False)
+                | models.Q(kind="pack", issue_number__isnull=True),
+                name="issue_number_for_bulletins_only",
+            ),
+        ]
+        indexes = [models.Index(fields=["competition", "kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.BULLETIN:
+            return f"{self.competition} {self.get_kind_display()} 第{self.issue_number}期"
+        return f"{self.competition} {self.get_kind_display()} {self.as_of}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
