@@ -373,10 +373,15 @@ RECORD_KINDS = st.sampled_from(["visit", "receipt", "intent", "signed", "groundb
 )
 @given(
     base=st.lists(st.tuples(RECORD_KINDS, st.integers(0, 30)), max_size=8),
-    extra=st.tuples(RECORD_KINDS, st.integers(0, 30)),
+    extra=st.tuples(RECORD_KINDS, st.integers(5, 45)),  # dated on or after the start
     as_of_day=st.integers(0, 40),
 )
 def test_adding_a_counted_record_never_lowers_the_score(comp, commerce, base, extra, as_of_day):
+    """A record dated inside the window never lowers a score.
+
+    (One dated before the window can: it moves a project's stage date out of the
+    window, which is DOMAIN.md's rule — "signed before the window … not as signed".)
+    """
     from django.core.exceptions import ValidationError
     from django.db import transaction
 
@@ -422,3 +427,13 @@ def test_adding_a_counted_record_never_lowers_the_score(comp, commerce, base, ex
         after = row(compute_league(comp, as_of=as_of), commerce).exact_score
         assert after >= before
         transaction.set_rollback(True)
+
+
+def test_a_record_before_the_window_can_move_a_stage_out_of_it(comp, commerce):
+    """The counter-example the property above excludes, pinned down as the rule says."""
+    quota(comp, commerce, signed_projects=1)
+    p = make_project(commerce)
+    make_receipt(p, START, "10")
+    assert row(compute_league(comp, as_of=START), commerce).actuals[Metric.SIGNED_PROJECTS] == 1
+    make_receipt(p, START - timedelta(days=5), "10")
+    assert row(compute_league(comp, as_of=START), commerce).actuals[Metric.SIGNED_PROJECTS] == 0
