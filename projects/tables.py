@@ -54,13 +54,19 @@ class PersonColumn(tables.Column):
         return person_name(value)
 
 
+NOWRAP = {"td": {"class": "nowrap"}}
+
+
 class DayColumn(tables.DateColumn):
     def __init__(self, **kwargs):
-        super().__init__(format="Y-m-d", **kwargs)
+        super().__init__(format="Y-m-d", attrs=NOWRAP, **kwargs)
 
 
 class LocalDayColumn(tables.Column):
     """The local date of a timestamp (the day something was typed in)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(attrs=NOWRAP, **kwargs)
 
     def render(self, value):
         return timezone.localdate(value).isoformat()
@@ -84,7 +90,7 @@ def detail_link(*accessors):
 
 
 class ProjectTable(tables.Table):
-    code = tables.Column(linkify=detail_link("pk"))
+    code = tables.Column(linkify=detail_link("pk"), attrs=NOWRAP)
     name = tables.Column(linkify=detail_link("pk"))
     investor = tables.Column()
     department = tables.Column(
@@ -149,7 +155,7 @@ class VisitTable(tables.Table):
 
 
 class LeadTable(tables.Table):
-    code = tables.Column(linkify=detail_link("pk"))
+    code = tables.Column(linkify=detail_link("pk"), attrs=NOWRAP)
     name = tables.Column(linkify=detail_link("pk"))
     investor = tables.Column()
     department = tables.Column(
@@ -173,16 +179,17 @@ class LeadTable(tables.Table):
 class MyLeadTable(tables.Table):
     """The submitter's own leads: what became of them, without links into department pages."""
 
-    created_at = LocalDayColumn(verbose_name=_("报送日期"))
-    code = tables.Column()
     name = tables.Column()
-    department = tables.Column(accessor="department__name", verbose_name=_("责任部门"))
-    source_channel = tables.Column()
-    responsible_person = tables.Column(default=_("未接手"))
     stage_reached = StageColumn(verbose_name=_("已达阶段"))
-    last_milestone_on = DayColumn(verbose_name=_("最近节点日期"))
+    responsible_person = tables.Column(default=_("未接手"))
+    department = tables.Column(accessor="department__name", verbose_name=_("责任部门"))
+    created_at = LocalDayColumn(verbose_name=_("报送日期"))
     lost_on = DayColumn()
     lost_reason = tables.Column()
+    # Exported only.
+    code = tables.Column(visible=False)
+    source_channel = tables.Column(visible=False)
+    last_milestone_on = DayColumn(verbose_name=_("最近节点日期"), visible=False)
 
     class Meta:
         empty_text = _("您还没有报送过信息。")

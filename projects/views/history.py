@@ -37,6 +37,7 @@ class Entry:
     subject: str
     action: str
     reason: str
+    created: bool
     changes: list[Change] = field(default_factory=list)
 
 
@@ -129,6 +130,7 @@ def project_history(project: Project) -> list[Entry]:
                     subject=_subject(model, row),
                     action=str(ACTIONS[row.history_type]),
                     reason=row.history_change_reason or "",
+                    created=row.history_type == "+",
                     changes=changes,
                 )
             )
