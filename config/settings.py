@@ -151,6 +151,23 @@ STORAGES = {
         )
     },
 }
+# Media (evidence, report PDFs) in S3-compatible object storage when a bucket is set
+# (pip install '.[s3]'): needed once web and worker processes run on several machines.
+# Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, read by boto3.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+if AWS_STORAGE_BUCKET_NAME or S3_ENDPOINT_URL:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "default_acl": None,
+            "querystring_auth": True,  # evidence is private: signed, short-lived URLs only
+            "file_overwrite": False,
+        },
+    }
 # Evidence is served through a permission-checked view, never straight from MEDIA_URL.
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 
@@ -203,11 +220,14 @@ REWARD_ZONES = envlist("REWARD_ZONES", "经济开发区,港经济区")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 
+from config.logging import formatter_config  # noqa: E402 (settings read top to bottom)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # LOG_FORMAT=json: one JSON object per line (config/logging.py); plain text otherwise.
+    "formatters": {"default": formatter_config(os.environ.get("LOG_FORMAT", ""))},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
