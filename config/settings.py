@@ -190,6 +190,8 @@ SESSION_SAVE_EVERY_REQUEST = True  # idle expiry: every request extends the sess
 # Celery: no broker configured means every task runs in-process (embedded mode).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Load balancers probe /healthz over plain HTTP on the private side (config/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
