@@ -292,3 +292,13 @@ def diagnose(*, league: League, mix: dict[int, ProjectMix] | None = None) -> lis
 def flag_counts(diagnoses: list[Diagnosis]) -> dict[str, int]:
     """How many departments carry each flag (in FLAGS order)."""
     return {code: sum(1 for d in diagnoses if d.flag(code)) for code in FLAGS}
+
+
+def reason_counts(diagnoses: list[Diagnosis]) -> dict[str, int]:
+    """How many departments carry each sub-reason of 有项目，项目不多."""
+    counts = dict.fromkeys(REASON_LABELS, 0)
+    for diagnosis in diagnoses:
+        flag = diagnosis.few_projects
+        for reason in flag.reasons if flag else ():
+            counts[reason.code] += 1
+    return counts

@@ -288,3 +288,18 @@ def test_diagnose_uses_one_query_after_the_league(competition, commerce):
     with CaptureQueriesContext(connection) as ctx:
         diagnose(league=league)
     assert len(ctx.captured_queries) == 1  # the project mix
+
+
+def test_reason_counts():
+    def diagnosis(mix):
+        flag = few_projects_flag(mix=mix)
+        return diagnostics.Diagnosis(
+            department_id=1, department_name="甲", rank=1, mix=mix, flags=[flag] if flag else []
+        )
+
+    found = [
+        diagnosis(ProjectMix(total=2, services=2)),  # all three
+        diagnosis(ProjectMix(total=1, major=1, industrial=1)),  # no high-tech only
+        diagnosis(ProjectMix(total=1, major=1, industrial=1, high_tech=1)),  # clean
+    ]
+    assert diagnostics.reason_counts(found) == {NO_MAJOR: 1, FEW_INDUSTRIAL: 1, NO_HIGH_TECH: 2}

@@ -1,0 +1,259 @@
+"""The leaders' dashboard: who may see it, the speech's figures, the charts, constant queries."""
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from competition.models import Competition, Quota
+from departments.models import Department
+from projects.models import Industry, Stage
+from tests.conftest import make_milestone, make_project, make_receipt, make_visit
+
+URL = reverse("dashboard")
+
+
+@pytest.fixture(autouse=True)
+def _today(time_machine):
+    """The 61st day of the 百日竞赛 below (1 March + 60 days)."""
+    time_machine.move_to(datetime(2026, 4, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
+
+
+@pytest.fixture
+def competition(commerce, finance):
+    competition = Competition.objects.create(
+        name="百日竞赛", start_date=date(2026, 3, 1), end_date=date(2026, 6, 8)
+    )
+    for department, batches in ((commerce, 2), (finance, 20)):
+        Quota.objects.create(
+            competition=competition,
+            department=department,
+            visit_batches=batches,
+            intent_projects=1,
+            signed_projects=1,
+            funded_projects=1,
+            funds_amount=Decimal(100),
+            groundbreaking_projects=1,
+        )
+    return competition
+
+
+@pytest.fixture
+def records(commerce, finance, competition):
+    """City-wide inside the window: 3 batches of 12 persons, 2 intent, 1 signed, 1 funded
+    (500.5万元), 1 groundbreaking. 商务局 has everything; 财政局 one intent and one visit
+    (a yellow card, no result, 行动不力 and 进展不快)."""
+    make_visit(commerce, date(2026, 2, 1), persons=2)  # before the window
+    make_visit(commerce, date(2026, 3, 10), persons=3)
+    make_visit(commerce, date(2026, 4, 1), persons=5)
+    make_visit(finance, date(2026, 4, 2), persons=4)
+
+    p1 = make_project(
+        commerce,
+        "P001",
+        name="新能源电池",
+        industry=Industry.INDUSTRIAL,
+        planned_investment=Decimal(8000),
+        is_high_tech=True,
+    )
+    make_milestone(p1, Stage.INTENT, date(2026, 3, 5))
+    make_milestone(p1, Stage.SIGNED, date(2026, 3, 20))
+    make_receipt(p1, date(2026, 4, 1), amount="500.5")
+    make_milestone(p1, Stage.GROUNDBREAKING, date(2026, 4, 10))
+
+    p2 = make_project(finance, "P002", name="物流园", industry=Industry.SERVICES)
+    make_milestone(p2, Stage.INTENT, date(2026, 3, 15))
+    return {"p1": p1, "p2": p2}
+
+
+def _page(client, user, **params):
+    client.force_login(user)
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _headline(page):
+    return re.search(r'<p class="headline" id="headline">(.*?)</p>', page, re.S).group(1)
+
+
+# --- who may see it -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["leader", "office"])
+@pytest.mark.django_db
+def test_leaders_and_office_see_the_dashboard(client, request, persona, records):
+    user = request.getfixturevalue(persona)
+    page = _page(client, user)
+    assert "竞赛看板" in page
+    assert f'href="{URL}" aria-current="page"' in page
+
+
+@pytest.mark.parametrize("persona", ["liaison", "staff_member"])
+@pytest.mark.django_db
+def test_liaisons_and_staff_are_refused(client, request, persona, competition):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(URL)
+    assert response.status_code == 403
+    assert f'href="{URL}"' not in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={URL}"
+
+
+# --- what it shows ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_headline_in_the_speech_form(client, leader, records):
+    page = _page(client, leader)
+    assert _headline(page) == (
+        "截至4月30日，百日竞赛已进行第61天（共100天，时间进度61%），"
+        "市直各部门共邀请接待客商3批次12名，新开工建设项目1个，"
+        "有资金到帐的签约项目1个，签订意向项目2个，到账资金500.50万元。"
+    )
+
+
+@pytest.mark.django_db
+def test_cards_lists_and_charts(client, office, records):
+    page = _page(client, office)
+    assert 'class="chart chart-time"' in page
+    assert "第61天，共100天，时间进度61.0%" in page
+    # Yellow card and zero result: 财政局 (1 batch of a pace of 12.2; nothing signed).
+    yellow = page[page.index('id="yellow-cards"') : page.index('id="zero-results"')]
+    assert "黄牌警告：1个部门" in yellow and "财政局" in yellow and "商务局" not in yellow
+    zero = page[page.index('id="zero-results"') : page.index('id="diagnostics"')]
+    assert "无实绩：1个部门" in zero and "财政局" in zero
+    # 三有三不: 财政局 acts too little (1 batch of 20) and its intent is not signed; 商务局
+    # is clean; 财政局's one services project is not enough.
+    weak = page[page.index('id="weak-action"') : page.index('id="slow-progress"')]
+    assert "1个部门" in weak and "财政局" in weak and "商务局" not in weak
+    assert '<td class="num">1</td><td class="num">20</td><td class="num">8.2%</td>' in weak
+    slow = page[page.index('id="slow-progress"') : page.index('id="few-projects"')]
+    assert "财政局" in slow and "商务局" not in slow
+    few = page[page.index('id="few-projects"') : page.index('id="score-chart"')]
+    assert "财政局" in few and "商务局" not in few
+    assert "大项目少" in few and "工业项目少" in few and "高科技项目少" in few
+    assert "1个部门未发现“三有三不”问题。" in page
+    # Charts: one bar per department, five progress panels, no script.
+    assert page.count('class="bar') == 2
+    assert page.count('class="chart chart-progress"') == 5
+    assert "<script" not in page
+
+
+@pytest.mark.django_db
+def test_figures_equal_the_league(client, leader, records, competition):
+    from competition.scoring import compute_league
+
+    totals = compute_league(competition, as_of=date(2026, 4, 30)).totals
+    page = _page(client, leader)
+    for metric in ("visit_batches", "visitors", "intent_projects", "groundbreaking_projects"):
+        assert f'<span class="figure-value">{int(totals[metric])}</span>' in page
+
+
+@pytest.mark.django_db
+def test_past_date_and_chosen_competition(client, leader, records, competition):
+    other = Competition.objects.create(
+        name="2025年度", start_date=date(2025, 1, 1), end_date=date(2025, 12, 31), is_active=False
+    )
+    page = _page(client, leader, competition=competition.pk, as_of="2026-03-31")
+    assert _headline(page).startswith("截至3月31日，百日竞赛已进行第31天（共100天，时间进度31%）")
+    assert "共邀请接待客商1批次3名" in _headline(page)
+
+    page = _page(client, leader, competition=other.pk)
+    assert "截至12月31日，2025年度已进行第365天（共365天，时间进度100%）" in page
+    assert "没有参赛部门" in page
+
+
+@pytest.mark.django_db
+def test_before_the_window_starts(client, leader, competition):
+    page = _page(client, leader, as_of="2026-02-01")
+    assert "百日竞赛将于2026-03-01开始（共100天）" in page
+    assert 'id="headline"' not in page
+
+
+@pytest.mark.django_db
+def test_without_a_competition(client, leader):
+    page = _page(client, leader)
+    assert "目前没有进行中的竞赛。" in page
+
+
+@pytest.mark.django_db
+def test_bad_parameters_fall_back_to_the_defaults(client, leader, records):
+    page = _page(client, leader, competition="999", as_of="30/04/2026")
+    assert "截至4月30日，百日竞赛已进行第61天" in page
+    assert 'class="errorlist"' in page
+
+
+@pytest.mark.django_db
+def test_department_names_are_escaped(client, leader, competition):
+    hostile = Department.objects.create(name="<b>&局", order=9)
+    Quota.objects.create(competition=competition, department=hostile, signed_projects=1)
+    page = _page(client, leader)
+    assert "<b>&局" not in page
+    assert "&lt;b&gt;&amp;局" in page
+
+
+# --- constant queries ---------------------------------------------------------------------
+
+
+def _more_records(competition, n):
+    """n more participating departments, each with projects at every stage and visits."""
+    for i in range(n):
+        department = Department.objects.create(name=f"部门{i}", order=10 + i)
+        Quota.objects.create(
+            competition=competition, department=department, visit_batches=5, signed_projects=1
+        )
+        for j in range(3):
+            project = make_project(
+                department, f"X{i}-{j}", industry=Industry.SERVICES, is_high_tech=j == 0
+            )
+            make_milestone(project, Stage.INTENT, date(2026, 3, 6))
+            make_milestone(project, Stage.SIGNED, date(2026, 3, 7), status="pending")
+            make_receipt(project, date(2026, 3, 8), amount="10")
+            make_visit(department, date(2026, 3, 9 + j), persons=2)
+
+
+def _count_queries(client, **params):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(URL, params)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+# session, user, person + liaison_for (roles: 2), the competition (active_competition, or
+# the form's lookup of the chosen one), compute_league (quotas, weights, visits, receipt
+# sums, milestone and receipt stage dates: 6), project mix, progress (target sums, visits
+# by date, milestone and receipt stage dates: 4), the competition choices of the form,
+# session save (SAVEPOINT, UPDATE, RELEASE) = 20
+EXPECTED_QUERIES = 20
+
+
+@pytest.mark.django_db
+def test_constant_queries_for_few_and_many_records(client, leader, records, competition):
+    client.force_login(leader)
+    client.get(URL)  # the session is saved once after login
+    few = _count_queries(client)
+    _more_records(competition, 12)
+    many = _count_queries(client)
+    assert few == many == EXPECTED_QUERIES
+
+
+@pytest.mark.django_db
+def test_constant_queries_with_parameters(client, office, records, competition):
+    client.force_login(office)
+    client.get(URL)
+    params = {"competition": competition.pk, "as_of": "2026-04-15"}
+    few = _count_queries(client, **params)
+    _more_records(competition, 12)
+    # The chosen competition is looked up by the form instead of active_competition.
+    assert few == _count_queries(client, **params) == EXPECTED_QUERIES
