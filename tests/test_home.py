@@ -9,6 +9,7 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from competition import home as sections
 from competition.models import Competition, Quota
@@ -186,7 +187,8 @@ def test_404_page(client, liaison):
 
 
 def test_500_page_renders_without_request_context():
-    html = render_to_string("500.html")
+    with translation.override("zh-hans"):
+        html = render_to_string("500.html")
     assert "服务器错误" in html
 
 

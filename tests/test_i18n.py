@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 
 from competition.models import Competition
 
@@ -26,6 +27,14 @@ def _compiled_catalogue():
         from django.utils.translation import reloader
 
         reloader.translation_file_changed(sender=None, file_path=mo)
+
+
+@pytest.fixture(autouse=True)
+def _back_to_the_default_language():
+    """LocaleMiddleware leaves the last request's language active in the thread: undo it,
+    or every later test that checks a Chinese message outside a request sees English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _choose_english(client):
