@@ -394,3 +394,21 @@ def test_home_runs_a_constant_number_of_queries(
     _more_records(commerce, finance, competition, staff_member)
     many = _count_home_queries(client)
     assert few == many == expected
+
+
+@pytest.mark.parametrize(
+    "persona", ["liaison", "other_liaison", "staff_member", "office", "leader"]
+)
+@pytest.mark.django_db
+def test_every_link_on_home_leads_somewhere_the_user_may_go(client, request, persona, records):
+    import re
+
+    user = request.getfixturevalue(persona)
+    user.is_staff = persona == "office"  # the admin link too
+    user.save()
+    page = _login(client, user).get(reverse("home")).content.decode()
+    links = set(re.findall(r'<a [^>]*href="(/[^"#]*)"', page))
+    assert reverse("home") in links
+    for link in sorted(links):
+        response = client.get(link)
+        assert response.status_code == 200, (link, response.status_code)
