@@ -35,3 +35,26 @@ def sweep_stale() -> list[int]:
     for competition_id in ids:
         recompute.queue_recompute(competition_id)
     return ids
+
+
+# PDF reports (competition/reports/service.py). A briefing pack of a hundred departments
+# takes minutes, longer than the default limits meant for recomputes.
+REPORT_LIMITS = {"soft_time_limit": 900, "time_limit": 960}
+
+
+@shared_task(**RELIABLE, **REPORT_LIMITS)
+def build_report(report_id: str) -> str:
+    """Render a requested bulletin or briefing pack into its Report row's file."""
+    from competition.reports import service
+
+    return service.run_report(report_id)
+
+
+@shared_task(**RELIABLE)
+def weekly_bulletins() -> list[str]:
+    """Request this week's bulletin of every active competition (scheduled by celery beat)."""
+    from django.utils import timezone
+
+    from competition.reports import service
+
+    return [str(r.pk) for r in service.weekly_bulletins(today=timezone.localdate())]
