@@ -1,0 +1,104 @@
+"""The bench at a tiny scale on the test database: it generates valid data and measures."""
+
+from datetime import date
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from competition.bench import generate as gen
+from competition.bench.measure import raw_aggregate
+from competition.bench.run import Options, format_figure, run
+from competition.models import Competition, Quota, Snapshot
+from competition.scoring import compute_league
+from projects.models import Milestone, Project, Receipt, Stage, Visit
+
+TODAY = date(2026, 5, 20)
+
+
+@pytest.fixture
+def bench_data(db):
+    return gen.generate(scale=0.005, seed=3, today=TODAY)
+
+
+def test_generate_makes_the_requested_size(bench_data):
+    size = gen.Size.at(0.005)
+    quotas = Quota.objects.filter(competition_id=bench_data.competition_id)
+    assert quotas.count() == size.departments
+    assert Project.objects.count() == size.projects
+    assert Milestone.objects.count() + Receipt.objects.count() == size.records
+    assert Visit.objects.count() == size.visits
+    assert bench_data.counts["projects"] == size.projects
+    competition = Competition.objects.get(pk=bench_data.competition_id)
+    assert (competition.start_date, competition.end_date) == (date(2026, 2, 10), TODAY)
+
+
+def test_generated_records_obey_the_stage_order(bench_data):
+    """Stage dates never go backwards, nothing after a loss, nothing in the future."""
+    dates: dict[int, dict[int, date]] = {}
+    for m in Milestone.objects.all():
+        dates.setdefault(m.project_id, {})[m.stage] = m.occurred_on
+    for r in Receipt.objects.all():
+        first = dates.setdefault(r.project_id, {}).get(Stage.FUNDED)
+        dates[r.project_id][Stage.FUNDED] = min(first or r.occurred_on, r.occurred_on)
+    lost = dict(Project.objects.filter(lost_on__isnull=False).values_list("id", "lost_on"))
+    for project_id, by_stage in dates.items():
+        ordered = [by_stage[s] for s in sorted(by_stage)]
+        assert ordered == sorted(ordered), (project_id, by_stage)
+        assert max(ordered) <= TODAY
+        if project_id in lost:
+            assert max(ordered) <= lost[project_id]
+
+
+def test_raw_aggregate_counts_every_department(bench_data):
+    rows = raw_aggregate(start=date(2026, 2, 10), end=TODAY)
+    assert {d for d, _ in rows} <= set(bench_data.department_ids)
+    assert sum(n for _, n in rows) > 0
+
+
+def test_linearity_grows_records_not_departments(bench_data):
+    before = dict(bench_data.counts)
+    gen.add_records(bench_data, projects=20, records=100, visits=10, seed=9)
+    assert bench_data.counts["projects"] == before["projects"] + 20
+    assert Project.objects.count() == before["projects"] + 20
+    competition = Competition.objects.get(pk=bench_data.competition_id)
+    assert len(compute_league(competition, as_of=TODAY).rows) == len(bench_data.department_ids)
+
+
+def test_whole_bench_runs_at_tiny_scale(db, time_machine):
+    time_machine.move_to("2026-05-20 10:00 +08:00")
+    lines: list[str] = []
+    results = run(
+        Options(scale=0.005, runs=1, linearity=True, skip={"import", "nightly"}), out=lines.append
+    )
+    assert results["recompute"].queries and results["recompute"].floor_seconds
+    assert results["league table (leader)"].queries <= 20
+    assert "µs/record" in results["linearity_4"].note
+    assert Snapshot.objects.exists()
+    text = "\n".join(lines)
+    for name in ("minimal view", "league table", "projects list page 1", "project detail"):
+        assert name in text
+    assert "recompute one date at 4×" in text
+
+
+def test_nightly_and_import_at_tiny_scale(db, time_machine):
+    time_machine.move_to("2026-05-20 10:00 +08:00")
+    lines: list[str] = []
+    results = run(Options(scale=0.002, runs=1, skip={"pages", "pdf"}), out=lines.append)
+    assert results["nightly"].note.endswith("ms per date")
+    assert "import" in results, lines
+    # The nightly recompute stored one snapshot per day of the window.
+    competition = Competition.objects.filter(name__startswith="基准竞赛").get()
+    days = Snapshot.objects.filter(competition=competition).values("as_of").distinct().count()
+    assert days == gen.WINDOW_DAYS
+
+
+def test_command_refuses_a_database_with_data(db, commerce):
+    with pytest.raises(CommandError, match="already holds data"):
+        call_command("bench", scale=0.002)
+
+
+def test_format_figure_prints_ratio_and_target():
+    from competition.bench.measure import Figure
+
+    line = format_figure(Figure("league", 0.03, 9, 0.01, "minimal view"), target="≤3×: ok")
+    assert "30.0 ms" in line and "3.0×" in line and "≤3×: ok" in line and "9 q" in line
