@@ -1,6 +1,6 @@
 from django.urls import path
 
-from competition.views import dashboard, home, league
+from competition.views import dashboard, home, league, reports
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -12,4 +12,8 @@ urlpatterns = [
         league.counted_records,
         name="league_records",
     ),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/<uuid:report_id>/status/", reports.report_status, name="report_status"),
+    path("reports/<uuid:report_id>/pdf/", reports.report_download, name="report_download"),
+    path("reports/<uuid:report_id>/rebuild/", reports.report_rebuild, name="report_rebuild"),
 ]

@@ -1,0 +1,98 @@
+// Reports page: rows still queued or rendering poll their JSON status URL and update the
+// status badge, the failure reason, the "open PDF" link and the "rebuild" button in place.
+(function () {
+  "use strict";
+
+  var BADGES = {
+    queued: "badge-pending",
+    rendering: "badge-pending",
+    done: "badge-verified",
+    failed: "badge-returned",
+  };
+  var FIRST_DELAY = 1500; // ms; then a little longer each time, up to MAX_DELAY
+  var MAX_DELAY = 10000;
+  var GIVE_UP_AFTER = 30 * 60 * 1000; // a reload shows the state after that
+
+  function part(row, role) {
+    return row.querySelector('[data-role="' + role + '"]');
+  }
+
+  function show(row, data) {
+    row.setAttribute("data-status", data.status);
+    var badge = part(row, "status");
+    if (badge) {
+      badge.textContent = data.status_label;
+      badge.className = "badge " + (BADGES[data.status] || "");
+    }
+    var error = part(row, "error");
+    if (error) {
+      error.textContent = data.error || "";
+      error.hidden = !data.error;
+    }
+    var link = part(row, "download");
+    if (link) {
+      if (data.download_url) {
+        link.href = data.download_url;
+        link.hidden = false;
+      } else {
+        link.removeAttribute("href");
+        link.hidden = true;
+      }
+    }
+    var rebuild = part(row, "rebuild");
+    if (rebuild) {
+      rebuild.hidden = !data.can_rebuild;
+    }
+  }
+
+  function poll(row, delay, started) {
+    var url = row.getAttribute("data-report-status-url");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (response.redirected) {
+          throw new Error("403"); // the session expired: the login page answered
+        }
+        if (!response.ok) {
+          throw new Error(String(response.status));
+        }
+        return response.json();
+      })
+      .then(function (data) {
+        show(row, data);
+        if (!data.finished && Date.now() - started < GIVE_UP_AFTER) {
+          schedule(row, Math.min(delay * 1.5, MAX_DELAY), started);
+        }
+      })
+      .catch(function (error) {
+        // Logged out or no longer allowed: stop. A network hiccup: try again later.
+        if (error.message === "403" || error.message === "404") {
+          return;
+        }
+        if (Date.now() - started < GIVE_UP_AFTER) {
+          schedule(row, MAX_DELAY, started);
+        }
+      });
+  }
+
+  function schedule(row, delay, started) {
+    window.setTimeout(function () {
+      poll(row, delay, started);
+    }, delay);
+  }
+
+  function start() {
+    var rows = document.querySelectorAll("tr[data-report-status-url]");
+    Array.prototype.forEach.call(rows, function (row) {
+      var status = row.getAttribute("data-status");
+      if (status === "queued" || status === "rendering") {
+        schedule(row, FIRST_DELAY, Date.now());
+      }
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
