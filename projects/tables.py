@@ -308,7 +308,7 @@ class ReturnedMilestoneTable(ReturnedTable):
     stage = tables.Column()
 
     class Meta(ReturnedTable.Meta):
-        sequence = ("project", "department", "stage", "...")
+        sequence = ("project", "stage", "return_reason", "fix", "...")
 
 
 class ReturnedReceiptTable(ReturnedTable):
@@ -316,7 +316,7 @@ class ReturnedReceiptTable(ReturnedTable):
     amount = tables.Column(attrs={"td": {"class": "num"}})
 
     class Meta(ReturnedTable.Meta):
-        sequence = ("project", "department", "amount", "...")
+        sequence = ("project", "amount", "return_reason", "fix", "...")
 
 
 def configure(request, table, *, prefix: str = "") -> None:

@@ -440,3 +440,9 @@ def test_lead_list_counts_by_submitter_and_channel(as_liaison, commerce, staff_m
     assert "别处线索" not in html
     assert '<td class="num">3</td>' in html  # 商务职工: three leads for 商务局
     assert '<td>老同学</td><td class="num">2</td>' in html
+
+
+def test_milestone_form_offers_the_next_unrecorded_stage(as_liaison, project):
+    make_milestone(project, Stage.LEAD, date(2026, 1, 1))
+    html = page(as_liaison.get(reverse("projects:milestone_create", args=[project.pk])))
+    assert f'<option value="{Stage.INTENT.value}" selected>' in html

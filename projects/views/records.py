@@ -33,9 +33,9 @@ def _record_form(request, kind: str, record, *, project):
     form = FORMS[kind](request.POST or None, request.FILES or None, instance=record)
     if kind == "milestone" and record.pk is None:
         recorded = set(project.milestones.values_list("stage", flat=True))
-        form.fields["stage"].initial = next(
-            (s for s in MILESTONE_STAGES if s not in recorded), None
-        )
+        # The next stage not yet recorded; ModelForm's initial (the blank instance) wins over
+        # field.initial, so set it there.
+        form.initial["stage"] = next((s for s in MILESTONE_STAGES if s not in recorded), None)
     if request.method == "POST" and form.is_valid():
         try:
             services.save_record(
