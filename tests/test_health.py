@@ -79,3 +79,49 @@ def test_broker_and_worker_answering_is_200(client, db, settings, monkeypatch):
 
 def test_only_get(client, db, no_broker):
     assert client.post("/healthz").status_code == 405
+
+
+# Deployment settings that health depends on: media storage shared by every machine.
+def _settings_probe(env: dict, code: str) -> str:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    base = Path(__file__).resolve().parent.parent
+    full_env = {"PATH": os.environ.get("PATH", ""), "DEBUG": "1", "VAR_DIR": str(base / "var")}
+    full_env.update(env)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=base, env=full_env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_media_on_local_disk_unless_a_bucket_is_set():
+    code = "from config import settings as s; print(s.STORAGES['default']['BACKEND'])"
+    assert _settings_probe({}, code) == "django.core.files.storage.FileSystemStorage"
+    assert (
+        _settings_probe({"AWS_STORAGE_BUCKET_NAME": "bairi-media"}, code)
+        == "storages.backends.s3.S3Storage"
+    )
+
+
+def test_s3_storage_signs_private_urls_without_network():
+    pytest.importorskip("storages")
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; "
+        "django.setup(); from django.core.files.storage import storages; "
+        "d = storages['default']; print(type(d).__name__, d.url('evidence/a.pdf'))"
+    )
+    env = {
+        "AWS_STORAGE_BUCKET_NAME": "bairi-media",
+        "S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_S3_REGION_NAME": "us-east-1",
+    }
+    name, url = _settings_probe(env, code).split(" ", 1)
+    assert name == "S3Storage"
+    assert url.startswith("http://127.0.0.1:9000/bairi-media/evidence/a.pdf?")
+    assert "Signature" in url or "X-Amz-Signature" in url
