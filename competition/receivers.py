@@ -9,6 +9,7 @@ from django.dispatch import receiver
 from competition.models import Competition, MetricWeight, Quota
 from competition.recompute import mark_competition_stale, mark_stale
 from projects.models import Milestone, Project, Receipt, Visit
+from projects.signals import records_changed
 
 DATED = (Milestone, Receipt, Visit)
 
@@ -35,6 +36,13 @@ def dated_record_changed(sender, instance, raw=False, **kwargs):
         return
     dates = [d for d in (instance.occurred_on, getattr(instance, "_stored_occurred_on", None)) if d]
     mark_stale(on=min(dates) if dates else None)
+
+
+@receiver(records_changed)
+def records_changed_in_bulk(sender, dates, **kwargs):
+    """Verify, return, resubmit and mark-lost update rows without save()."""
+    known = [d for d in dates if d is not None]
+    mark_stale(on=min(known) if known else None)
 
 
 @receiver(post_save, sender=Project)

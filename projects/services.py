@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage
 from projects.rules import check_stage_order, latest_record_date
+from projects.signals import records_changed
 
 PENDING, VERIFIED, RETURNED = ReviewStatus.PENDING, ReviewStatus.VERIFIED, ReviewStatus.RETURNED
 
@@ -76,8 +77,10 @@ def _transition(
         if model.objects.filter(pk=pk, status__in=from_statuses).update(**values):
             moved.append(pk)
     if moved:
+        records = list(model.objects.filter(pk__in=moved))
+        records_changed.send(sender=model, dates=[r.occurred_on for r in records])
         model.history.bulk_history_create(
-            list(model.objects.filter(pk__in=moved)),
+            records,
             update=True,
             default_user=by,
             default_change_reason=_reason(history_reason),
@@ -230,6 +233,7 @@ def mark_lost(project: Project, *, by, lost_on: date, reason: str) -> None:
         )
         if not updated:
             raise Conflict(_("该项目已标记为流失。"))
+        records_changed.send(sender=Project, dates=[lost_on])
         Project.history.bulk_history_create(
             [Project.objects.get(pk=project.pk)],
             update=True,

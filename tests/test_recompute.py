@@ -153,3 +153,27 @@ def test_beat_schedules_exist_and_are_editable_rows(db):
 
     tasks = set(PeriodicTask.objects.values_list("task", flat=True))
     assert {"competition.tasks.nightly_snapshots", "competition.tasks.sweep_stale"} <= tasks
+
+
+def test_verify_and_return_through_services_reach_the_league(
+    comp, commerce, office, django_capture_on_commit_callbacks
+):
+    """The review services update rows without save(); they signal the change instead."""
+    from projects import services
+
+    Quota.objects.filter(competition=comp).update(signed_projects=1, intent_projects=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        project = make_project(commerce)
+        milestone = make_milestone(project, Stage.SIGNED, date(2026, 1, 18), status="pending")
+
+    def signed_today():
+        snap = Snapshot.objects.get(competition=comp, as_of=TODAY, department=commerce)
+        return snap.actuals["signed_projects"]
+
+    assert signed_today() == "0"  # pending does not count
+    with django_capture_on_commit_callbacks(execute=True):
+        services.verify_records(milestone_ids=[milestone.pk], by=office)
+    assert signed_today() == "1"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.return_records(milestone_ids=[milestone.pk], by=office, reason="合同未盖章")
+    assert signed_today() == "0"
