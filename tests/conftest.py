@@ -129,3 +129,12 @@ def _celery_in_process(request):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _chinese_after_each_test():
+    """A request in English leaves English active in this thread; put Chinese back."""
+    yield
+    from django.utils import translation
+
+    translation.activate("zh-hans")
