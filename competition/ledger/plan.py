@@ -484,8 +484,9 @@ class Plan:
             for p in _fetch_values(Project.objects, "code", outside, "id", "code")
         }
         self.project_ids.update(found)
+        known = listed_codes | set(found)
         for row in rows:
-            if row.project_code and row.project_code not in listed_codes | set(found):
+            if row.project_code and row.project_code not in known:
                 self.error(
                     schema.VISITS,
                     row.row,

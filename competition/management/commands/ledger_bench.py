@@ -159,7 +159,7 @@ class Command(BaseCommand):
                     self.stderr.write(f"{label}失败：{len(report.errors)} 处错误")
                     return
                 self.stdout.write(
-                    f"{label}：{elapsed:.1f} 秒（CPU {cpu:.1f} 秒，含排名快照重算），"
+                    f"{label}：{elapsed:.1f} 秒（CPU {cpu:.1f} 秒；有改动时含排名快照重算），"
                     f"进程内存峰值 maxrss {_maxrss_mb():.0f} MB{heap}"
                 )
                 for line in report.summary_lines():
