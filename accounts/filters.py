@@ -1,0 +1,95 @@
+"""Filters (django-filter) of the people list and the security event log."""
+
+from datetime import datetime, time, timedelta
+from ipaddress import ip_address
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import DateInput
+from accounts.models import SecurityEvent
+from departments.models import Department
+
+ROLE_CHOICES = [
+    ("office", _("竞赛办")),
+    ("leader", _("领导")),
+    ("liaison", _("联络员")),
+    ("staff", _("职工")),
+]
+
+
+class PeopleFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("用户名或姓名"), method="filter_q")
+    department = django_filters.ModelChoiceFilter(
+        label=_("部门"), queryset=Department.objects.all(), method="filter_department"
+    )
+    role = django_filters.ChoiceFilter(
+        label=_("角色"), choices=ROLE_CHOICES, method="filter_role", empty_label=_("全部")
+    )
+    is_active = django_filters.BooleanFilter(
+        label=_("状态"),
+        widget=forms.Select(choices=[("", _("全部")), ("true", _("启用")), ("false", _("停用"))]),
+    )
+
+    class Meta:
+        model = get_user_model()
+        fields = ["q", "department", "role", "is_active"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(username__icontains=value) | Q(person__name__icontains=value))
+
+    def filter_department(self, queryset, name, value):
+        return queryset.filter(
+            Q(person__department=value) | Q(person__liaison_for=value)
+        ).distinct()
+
+    def filter_role(self, queryset, name, value):
+        lookups = {
+            "office": Q(person__is_office=True) | Q(is_superuser=True),
+            "leader": Q(person__is_leader=True),
+            "liaison": Q(person__liaison_for__isnull=False),
+            "staff": Q(person__department__isnull=False),
+        }
+        return queryset.filter(lookups[value]).distinct()
+
+
+def _day_start(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class SecurityEventFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(
+        label=_("事件"), choices=SecurityEvent.Kind.choices, empty_label=_("全部")
+    )
+    username = django_filters.CharFilter(label=_("用户名"), lookup_expr="icontains")
+    address = django_filters.CharFilter(label=_("IP地址"), method="filter_address")
+    date_from = django_filters.DateFilter(
+        label=_("起始日期"), method="filter_from", widget=DateInput()
+    )
+    date_to = django_filters.DateFilter(label=_("截止日期"), method="filter_to", widget=DateInput())
+
+    class Meta:
+        model = SecurityEvent
+        fields = ["kind", "username", "address", "date_from", "date_to"]
+
+    def filter_address(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        try:
+            return queryset.filter(address=str(ip_address(value)))
+        except ValueError:  # not an address: nothing matches (PostgreSQL would refuse it)
+            return queryset.none()
+
+    def filter_from(self, queryset, name, value):
+        return queryset.filter(occurred_at__gte=_day_start(value))
+
+    def filter_to(self, queryset, name, value):
+        return queryset.filter(occurred_at__lt=_day_start(value + timedelta(days=1)))

@@ -1,0 +1,58 @@
+"""Signal receivers: logins, logouts, failures and lock-outs become security events; history
+rows written during a request get the request's address. Connected in AccountsConfig.ready().
+"""
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from simple_history.signals import post_create_historical_record
+
+from accounts import audit
+from accounts.addresses import current_address
+from accounts.events import Kind, record_event
+from accounts.models import ChangeAddress, Profile
+
+MUST_CHANGE_PASSWORD = "accounts_must_change_password"  # session key
+
+
+@receiver(user_logged_in, dispatch_uid="accounts_logged_in")
+def logged_in(sender, request, user, **kwargs):
+    record_event(Kind.LOGIN, request=request, user=user)
+    if Profile.objects.filter(user=user, must_change_password=True).exists():
+        # Read once here, not on every request: PasswordChangeRequiredMiddleware checks the
+        # session. A password reset by the office logs the user out (the hash changes).
+        request.session[MUST_CHANGE_PASSWORD] = True
+
+
+@receiver(user_logged_out, dispatch_uid="accounts_logged_out")
+def logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        record_event(Kind.LOGOUT, request=request, user=user)
+
+
+@receiver(user_login_failed, dispatch_uid="accounts_login_failed")
+def login_failed(sender, credentials, request=None, **kwargs):
+    # Django has already masked the password in `credentials`.
+    username = str(credentials.get("username") or "")
+    record_event(Kind.LOGIN_FAILED, request=request, username=username)
+
+
+@receiver(user_locked_out, dispatch_uid="accounts_locked_out")
+def locked_out(sender, request, username=None, ip_address=None, **kwargs):
+    record_event(
+        Kind.LOCKED_OUT,
+        request=request,
+        username=str(username or ""),
+        detail="username+address locked after repeated failures",
+    )
+
+
+@receiver(post_create_historical_record, dispatch_uid="accounts_change_address")
+def remember_change_address(sender, instance, history_instance, **kwargs):
+    """A history row written while a request is handled: store the request's address."""
+    address = current_address.get()
+    label = instance._meta.label
+    if address is None or label not in audit.AUDITED_LABELS:
+        return
+    ChangeAddress.objects.create(model=label, history_id=history_instance.pk, address=address)
+    audit.note_recorded(label, history_instance.pk)

@@ -1,0 +1,1 @@
+"""Views of the accounts app: people (office), password change, the audit log (office)."""
