@@ -224,6 +224,10 @@ class BulletinContent:
         return figure(settings.MAJOR_PROJECT_MIN_INVESTMENT)
 
     @property
+    def cap(self) -> str:
+        return figure(Decimal(self.competition.cap))
+
+    @property
     def yellow_threshold(self) -> str:
         return charts.percent(Decimal(self.competition.yellow_threshold), 0)
 

@@ -1,0 +1,403 @@
+"""Report jobs: issue numbers, status transitions, files, the weekly schedule, query counts.
+
+The PDF itself is rendered in test_reports_pdf.py; here a fake renderer stands in so that
+the job's rules are tested quickly.
+"""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from competition.models import Competition, Quota, Report
+from competition.reports import content, service
+from competition.tasks import build_report, weekly_bulletins
+from departments.models import Department
+from projects.models import Industry, Stage
+from tests.conftest import make_milestone, make_project, make_receipt, make_visit
+
+AS_OF = date(2026, 1, 20)
+OFFICE_NAME = "大丰市招商引资百日竞赛活动办公室"
+
+
+@pytest.fixture(autouse=True)
+def _today(time_machine):
+    time_machine.move_to("2026-01-20 10:00 +08:00")
+
+
+def build_city(commerce, finance):
+    """百日竞赛 on day 20 of 100: 商务局 ahead, 财政局 behind (yellow card), 统计局 with
+    nothing at all (yellow card and zero result).
+
+    City-wide: 3 visit batches of 9 persons; intent 3 (P1, P2, and P3 signed without a
+    recorded intent), signed 2, funded 1 (3000万元), groundbreaking 1.
+    """
+    statistics = Department.objects.create(name="统计局", group=finance.group, order=3)
+    commerce.head = "王局长"
+    commerce.save()
+    comp = Competition.objects.create(
+        name="百日竞赛",
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 4, 10),
+        issuing_office=OFFICE_NAME,
+    )
+    for department in (commerce, finance, statistics):
+        Quota.objects.create(
+            competition=comp,
+            department=department,
+            visit_batches=10,
+            intent_projects=5,
+            signed_projects=3,
+            funded_projects=2,
+            funds_amount=5000,
+            groundbreaking_projects=1,
+        )
+    make_visit(commerce, date(2026, 1, 4), persons=3, host="王局长", purpose="考察风电装备")
+    make_visit(commerce, date(2026, 1, 9), persons=2)
+    make_visit(finance, date(2026, 1, 11), persons=4)
+
+    wind = make_project(
+        commerce,
+        "P1",
+        name="风电装备制造项目",
+        responsible_person="张三",
+        industry=Industry.INDUSTRIAL,
+        is_high_tech=True,
+        planned_investment=8000,
+        registered_capital=3000,
+        zone="经济开发区",
+    )
+    make_milestone(wind, Stage.INTENT, date(2026, 1, 3))
+    make_milestone(wind, Stage.SIGNED, date(2026, 1, 5))
+    make_receipt(wind, date(2026, 1, 6), "3000")
+    make_milestone(wind, Stage.GROUNDBREAKING, date(2026, 1, 10))
+
+    mall = make_project(
+        commerce,
+        "P2",
+        name="商贸物流园项目",
+        responsible_person="李四",
+        industry=Industry.SERVICES,
+        planned_investment=6000,
+    )
+    make_milestone(mall, Stage.INTENT, date(2026, 1, 8))
+
+    bank = make_project(finance, "P3", name="金融服务中心项目", responsible_person="赵六")
+    make_milestone(bank, Stage.SIGNED, date(2026, 1, 12))
+
+    make_project(
+        commerce,
+        "P4",
+        name="光伏组件项目",
+        responsible_person="钱七",
+        lost_on=date(2026, 1, 15),
+        lost_reason="投资方转投外地",
+    )
+    return comp
+
+
+@pytest.fixture
+def city(commerce, finance):
+    return build_city(commerce, finance)
+
+
+@pytest.fixture
+def fake_pdf(monkeypatch):
+    """Replace WeasyPrint: every render returns the next of b"%PDF-fake 1", "…2", …"""
+    renders = []
+
+    def render(report):
+        renders.append(report.pk)
+        return f"%PDF-fake {len(renders)}".encode()
+
+    monkeypatch.setattr(service, "render_report", render)
+    return renders
+
+
+def bulletin(comp, **kw):
+    return service.request_report(comp, kind=Report.Kind.BULLETIN, as_of=AS_OF, queue=False, **kw)
+
+
+def read(report) -> bytes:
+    report.refresh_from_db()
+    with report.file.open("rb") as f:
+        return f.read()
+
+
+# ---- numbering ------------------------------------------------------------------------
+
+
+def test_bulletins_are_numbered_per_competition_from_one(city, office):
+    first, second = bulletin(city, user=office), bulletin(city)
+    pack = service.request_report(city, kind=Report.Kind.PACK, as_of=AS_OF, queue=False)
+    third = bulletin(city)
+    other = Competition.objects.create(
+        name="全年任务", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31)
+    )
+    assert [first.issue_number, second.issue_number, third.issue_number] == [1, 2, 3]
+    assert pack.issue_number is None
+    assert bulletin(other).issue_number == 1
+    assert first.status == Report.Status.QUEUED and first.requested_by == office
+
+
+def test_an_issue_number_cannot_be_given_twice(city):
+    bulletin(city)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Report.objects.create(competition=city, kind="bulletin", as_of=AS_OF, issue_number=1)
+
+
+def test_numbering_retries_when_the_number_was_taken_meanwhile(city, monkeypatch):
+    """Without row locks (SQLite) a concurrent request can take the number between our
+    read and our insert: the unique constraint refuses ours and the request is retried."""
+    Report.objects.create(competition=city, kind="bulletin", as_of=AS_OF, issue_number=1)
+    real_create = service._create
+    attempts = []
+
+    def stale_create(competition, **kw):
+        attempts.append(1)
+        if len(attempts) == 1:  # numbered from a read made before the other insert
+            Report.objects.create(
+                competition=competition, kind="bulletin", as_of=AS_OF, issue_number=1
+            )
+        return real_create(competition, **kw)
+
+    monkeypatch.setattr(service, "_create", stale_create)
+    assert bulletin(city).issue_number == 2
+    assert len(attempts) == 2
+    numbers = Report.objects.filter(competition=city).values_list("issue_number", flat=True)
+    assert sorted(numbers) == [1, 2]
+
+
+def test_rebuilding_an_issue_keeps_its_number_and_replaces_its_file(
+    city, fake_pdf, django_capture_on_commit_callbacks
+):
+    report = bulletin(city)
+    service.run_report(report.pk)
+    assert read(report) == b"%PDF-fake 1"
+    old_name = report.file.name
+
+    with transaction.atomic():
+        assert service.rebuild_report(report, queue=False)
+    report.refresh_from_db()
+    assert report.status == Report.Status.QUEUED and report.issue_number == 1
+    with django_capture_on_commit_callbacks(execute=True):  # the old file goes after commit
+        service.run_report(report.pk)
+
+    assert read(report) == b"%PDF-fake 2"
+    assert report.status == Report.Status.DONE and report.issue_number == 1
+    assert report.file.name != old_name and report.file.name.startswith("reports/")
+    assert not default_storage.exists(old_name)
+    # No gap and no repeat: the next bulletin is the second issue.
+    assert bulletin(city).issue_number == 2
+
+
+# ---- the job's status -----------------------------------------------------------------
+
+
+def test_the_task_renders_and_stores_the_file(city, fake_pdf):
+    report = bulletin(city)
+    assert build_report.delay(str(report.pk)).get() == "done"
+    report.refresh_from_db()
+    assert report.status == Report.Status.DONE and report.error == ""
+    assert report.started_at is not None and report.finished_at >= report.started_at
+    assert read(report) == b"%PDF-fake 1"
+
+
+def test_a_request_queues_the_task_after_commit(city, fake_pdf, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        report = service.request_report(city, kind=Report.Kind.PACK, as_of=AS_OF)
+    report.refresh_from_db()
+    assert report.status == Report.Status.QUEUED and not fake_pdf  # nothing before commit
+    for callback in callbacks:
+        callback()
+    report.refresh_from_db()
+    assert report.status == Report.Status.DONE and fake_pdf == [report.pk]
+
+
+def test_a_rendering_error_fails_the_job_with_the_reason(city, monkeypatch):
+    def broken(report):
+        raise ValueError("模板缺少字段")
+
+    monkeypatch.setattr(service, "render_report", broken)
+    report = bulletin(city)
+    assert build_report.delay(str(report.pk)).get() == "failed"
+    report.refresh_from_db()
+    assert report.status == Report.Status.FAILED
+    assert "模板缺少字段" in report.error and "ValueError" in report.error
+    assert not report.file and report.finished_at is not None
+
+
+def test_an_expected_failure_shows_its_own_message(city, monkeypatch):
+    def refuse(report):
+        raise service.ReportError("该竞赛没有参赛部门。")
+
+    monkeypatch.setattr(service, "render_report", refuse)
+    report = bulletin(city)
+    service.run_report(report.pk)
+    report.refresh_from_db()
+    assert report.error == "该竞赛没有参赛部门。"
+
+
+def test_a_broker_that_cannot_be_reached_fails_the_job_with_the_reason(
+    city, monkeypatch, django_capture_on_commit_callbacks
+):
+    def unreachable(*args, **kwargs):
+        raise OSError("Connection refused")
+
+    monkeypatch.setattr(build_report, "delay", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = service.request_report(city, kind=Report.Kind.BULLETIN, as_of=AS_OF)
+    report.refresh_from_db()
+    assert report.status == Report.Status.FAILED and "任务队列" in report.error
+    assert service.can_rebuild(report)
+
+
+def test_a_task_delivered_again_after_a_killed_worker_renders_again(city, fake_pdf):
+    report = bulletin(city)
+    # The first worker claimed the job and died mid-render: the row says "rendering".
+    Report.objects.filter(pk=report.pk).update(status=Report.Status.RENDERING)
+    assert service.run_report(report.pk) == "done"
+    assert read(report) == b"%PDF-fake 1"
+
+
+def test_a_duplicate_delivery_of_a_finished_job_does_nothing(city, fake_pdf):
+    report = bulletin(city)
+    service.run_report(report.pk)
+    name = Report.objects.get(pk=report.pk).file.name
+    assert service.run_report(report.pk) == "done"
+    assert fake_pdf == [report.pk] and Report.objects.get(pk=report.pk).file.name == name
+
+
+def test_a_job_rebuilt_while_rendering_keeps_nobodys_file(city, fake_pdf, monkeypatch):
+    """If the row left "rendering" while we rendered, our file is dropped, not attached."""
+    report = bulletin(city)
+
+    def render_then_lose_the_row(r):
+        Report.objects.filter(pk=r.pk).update(status=Report.Status.FAILED, error="x")
+        return b"%PDF-late"
+
+    monkeypatch.setattr(service, "render_report", render_then_lose_the_row)
+    service.run_report(report.pk)
+    report.refresh_from_db()
+    assert report.status == Report.Status.FAILED and not report.file
+    assert default_storage.listdir("reports")[1] == []
+
+
+def test_rebuild_is_refused_while_a_job_is_queued_or_rendering(city, time_machine):
+    report = bulletin(city)
+    assert not service.rebuild_report(report, queue=False)
+    Report.objects.filter(pk=report.pk).update(
+        status=Report.Status.RENDERING, started_at=report.created_at
+    )
+    report.refresh_from_db()
+    assert not service.can_rebuild(report) and not service.rebuild_report(report, queue=False)
+    # Still "rendering" long after any worker's time limit: the worker is gone for good.
+    time_machine.shift(service.STUCK_AFTER + timedelta(minutes=1))
+    assert service.can_rebuild(report) and service.rebuild_report(report, queue=False)
+
+
+def test_download_name_says_what_it_is(city):
+    assert service.download_name(bulletin(city)) == "百日竞赛简报第1期（2026-01-20）.pdf"
+
+
+# ---- the weekly schedule --------------------------------------------------------------
+
+
+def test_the_weekly_schedule_is_stored_for_celery_beat(db):
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="competition.tasks.weekly_bulletins")
+    assert task.enabled and task.crontab.day_of_week == "1"
+
+
+def test_the_weekly_run_builds_one_bulletin_per_active_competition(city, fake_pdf):
+    Competition.objects.create(  # not started yet
+        name="下一轮", start_date=date(2026, 5, 1), end_date=date(2026, 8, 8)
+    )
+    Competition.objects.create(  # inactive
+        name="停用", start_date=date(2026, 1, 1), end_date=date(2026, 4, 10), is_active=False
+    )
+    Competition.objects.create(  # ended more than a week ago
+        name="去年", start_date=date(2025, 9, 1), end_date=date(2025, 12, 9)
+    )
+    just_ended = Competition.objects.create(  # ended last week: its final bulletin
+        name="刚结束", start_date=date(2025, 10, 1), end_date=date(2026, 1, 15)
+    )
+
+    ids = weekly_bulletins.delay().get()
+    reports = Report.objects.filter(pk__in=ids).order_by("competition__name")
+    assert {r.competition for r in reports} == {city, just_ended}
+    assert all(r.as_of == AS_OF - timedelta(days=1) for r in reports)
+    assert all(r.issue_number == 1 and r.requested_by is None for r in reports)
+
+    # Delivered twice (beat restarted): nothing new.
+    assert sorted(weekly_bulletins.delay().get()) == sorted(ids)
+    assert Report.objects.count() == 2
+
+
+# ---- content: the same number of queries for any number of departments ---------------
+
+
+def _add_departments(comp, n, start):
+    for i in range(start, start + n):
+        d = Department.objects.create(name=f"部门{i}", order=10 + i)
+        Quota.objects.create(competition=comp, department=d, visit_batches=5, signed_projects=1)
+        project = make_project(d, f"X{i}", responsible_person=f"责任人{i}")
+        make_milestone(project, Stage.SIGNED, date(2026, 1, 2))
+        make_visit(d, date(2026, 1, 3))
+
+
+def test_pack_content_runs_a_fixed_number_of_queries(city):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            pack = content.pack_content(city, as_of=AS_OF)
+        return len(captured), pack
+
+    few, pack = queries()
+    assert len(pack.pages) == 3
+    _add_departments(city, 6, start=1)
+    many, pack = queries()
+    assert len(pack.pages) == 9
+    # league 6 (quotas, weights, visits, receipt sums, milestone and receipt stage dates),
+    # project mix 1, progress 4 (target sums, visits by day, stage dates 2), major and
+    # reward-eligible projects 2, their stage dates 2; then metric weights, departments,
+    # liaisons, projects, their stage dates 2, visits.
+    assert few == many == 22
+
+
+def names(lines):
+    return [line.result.department_name for line in lines]
+
+
+def test_bulletin_content_follows_the_league(city):
+    b = content.bulletin_content(city, as_of=AS_OF)
+    totals = b.totals
+    assert (totals["visit_batches"], totals["visitors"]) == ("3", "9")
+    assert (totals["intent_projects"], totals["signed_projects"]) == ("3", "2")
+    assert (totals["funded_projects"], totals["funds_amount"]) == ("1", "3000")
+    assert totals["groundbreaking_projects"] == "1"
+    assert b.window.elapsed == 20 and b.time_share == "20.0%"
+    assert names(b.lines) == ["商务局", "财政局", "统计局"]
+    assert names(b.yellow_cards) == ["财政局", "统计局"]
+    assert names(b.zero_results) == ["统计局"]
+    assert [p.project.code for p in b.major_projects] == ["P1", "P2"]
+    assert [p.project.code for p in b.reward_projects] == ["P1"]
+    assert b.major_projects[0].stage == Stage.GROUNDBREAKING
+    assert b.major_groundbreaking == 1
+    assert b.lines[0].score == "145.0%"
+
+
+def test_pack_pages_group_projects_by_stage_and_list_losses(city):
+    pages = {p.result.department_name: p for p in content.pack_content(city, as_of=AS_OF).pages}
+    commerce = pages["商务局"]
+    assert [(g.label, [line.project.code for line in g.projects]) for g in commerce.stages] == [
+        ("开工建设", ["P1"]),
+        ("签订意向", ["P2"]),
+    ]
+    assert [line.project.lost_reason for line in commerce.lost] == ["投资方转投外地"]
+    assert len(commerce.visits) == 2 and commerce.visitors == 5
+    assert commerce.department.head == "王局长"
+    assert pages["统计局"].diagnosis.weak_action is not None
+    assert pages["财政局"].metrics[0].ratio == "50.0%" and pages["财政局"].metrics[0].low
