@@ -20,13 +20,11 @@ writes the plan. A dry run, or any error, stops after the plan.
 from typing import IO
 
 from django.db import transaction
-from django.utils import timezone
 
 from competition.ledger.apply import Apply
 from competition.ledger.plan import Plan
 from competition.ledger.reader import Issue, LedgerFileError, read_ledger
 from competition.ledger.report import KINDS, Counts, ImportReport
-from competition.models import Competition, Snapshot
 
 __all__ = ["CHANGE_REASON", "KINDS", "Counts", "ImportReport", "import_ledger"]
 
@@ -68,22 +66,14 @@ def import_ledger(
 
 
 def _recompute_snapshots_after_commit(report: ImportReport) -> None:
-    """THE one place an import asks for the competition's league to be recomputed.
+    """THE one place an import asks for the league to be recomputed.
 
-    Runs after the commit, for today and every date already stored, so bulletins built on
-    older snapshots see the imported records. In-process because competition/snapshots.py
-    offers no Celery task yet; swap in its task here when there is one.
+    Bulk writes send no save() signals, so the import marks the competitions stale itself:
+    every competition, from its start, because a ledger's records belong to departments and
+    dates and count for every competition whose window holds them. The recompute task is
+    queued after the commit (in-process when no broker is configured) and recomputes today
+    and every date already stored.
     """
-    competition_id = report.competition_id
+    from competition.recompute import mark_stale
 
-    def recompute() -> None:
-        from competition.snapshots import recompute_snapshots
-
-        competition = Competition.objects.get(pk=competition_id)
-        days = set(Snapshot.objects.filter(competition=competition).values_list("as_of", flat=True))
-        days.add(timezone.localdate())
-        for day in sorted(days):
-            recompute_snapshots(competition, as_of=day)
-        report.snapshots_recomputed = sorted(days)
-
-    transaction.on_commit(recompute)
+    mark_stale(on=None)

@@ -1,7 +1,6 @@
 """What an import found and did: errors, warnings and counts per kind of record."""
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.utils.translation import gettext as _
 
@@ -29,7 +28,6 @@ class ImportReport:
     counts: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in KINDS})
     competition_id: int | None = None
     written: bool = False
-    snapshots_recomputed: list[date] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -29,6 +29,5 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"{title}：导入完成。"))
         for line in report.summary_lines():
             self.stdout.write(f"  {line}")
-        if report.snapshots_recomputed:
-            days = "、".join(d.isoformat() for d in report.snapshots_recomputed)
-            self.stdout.write(f"  已重新计算排名快照：{days}")
+        if report.written and report.changed:
+            self.stdout.write("  排名快照已安排重新计算。")
