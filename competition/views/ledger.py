@@ -1,0 +1,113 @@
+"""The ledger (台账) in the browser: upload, dry-run preview, confirm; template; export."""
+
+import io
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from competition.ledger.importer import import_ledger
+from competition.ledger.template import write_template
+from competition.ledger.writer import export_ledger
+from competition.models import Competition
+from departments.roles import roles_of
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UPLOAD_DIR = "ledger-uploads"
+SESSION_KEY = "ledger_upload"
+MAX_BYTES = 50 * 1024 * 1024
+
+
+class LedgerUploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("台账文件（.xlsx）"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("请上传 Excel 工作簿（.xlsx）文件。"))
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(_("文件超过 50 MB，请拆分后再导入。"))
+        if upload.read(4) != b"PK\x03\x04":  # an .xlsx is a zip archive
+            raise forms.ValidationError(_("文件不是有效的 Excel 工作簿。"))
+        upload.seek(0)
+        return upload
+
+
+def _require_office(request):
+    if not roles_of(request.user).is_office:
+        raise PermissionDenied
+
+
+@login_required
+def ledger_import(request):
+    """Upload → dry run → preview; the confirm button re-runs it for real."""
+    _require_office(request)
+    report = None
+    form = LedgerUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        content = form.cleaned_data["file"].read()
+        report = import_ledger(io.BytesIO(content), user=request.user, dry_run=True)
+        if report.ok:
+            stored = default_storage.save(
+                f"{UPLOAD_DIR}/{uuid.uuid4().hex}.xlsx", ContentFile(content)
+            )
+            request.session[SESSION_KEY] = stored
+    return render(request, "competition/ledger/import.html", {"form": form, "report": report})
+
+
+@login_required
+@require_POST
+def ledger_confirm(request):
+    _require_office(request)
+    stored = request.session.pop(SESSION_KEY, None)
+    if not stored or not default_storage.exists(stored):
+        messages.error(request, _("没有待确认的台账，请重新上传。"))
+        return redirect("ledger_import")
+    try:
+        with default_storage.open(stored, "rb") as handle:
+            report = import_ledger(io.BytesIO(handle.read()), user=request.user)
+    finally:
+        default_storage.delete(stored)
+    if not report.ok:  # the database changed since the preview
+        return render(
+            request,
+            "competition/ledger/import.html",
+            {"form": LedgerUploadForm(), "report": report},
+        )
+    messages.success(
+        request,
+        _("台账已导入：%(name)s。排名将在后台重新计算。") % {"name": report.competition},
+    )
+    return redirect("ledger_import")
+
+
+@login_required
+def ledger_template(request):
+    _require_office(request)
+    buffer = io.BytesIO()
+    write_template(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="ledger-template.xlsx"'
+    return response
+
+
+@login_required
+def ledger_export(request, competition_id):
+    roles = roles_of(request.user)
+    if not roles.can_read_all:
+        raise PermissionDenied
+    competition = get_object_or_404(Competition, pk=competition_id)
+    buffer = io.BytesIO()
+    export_ledger(competition, buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="ledger-{competition.pk}.xlsx"'
+    return response
