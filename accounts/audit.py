@@ -125,8 +125,8 @@ def change_rows(
 ):
     """Every history row of the audited models matching the filters, newest first.
 
-    Values: label, history_id, history_date, history_user_id, history_type, object_id,
-    department_id. Dates are local calendar days, both inclusive.
+    Values: audit_label, history_id, history_date, history_user_id, history_type,
+    audit_department_id. Dates are local calendar days, both inclusive.
     """
     chosen = [label for label in AUDITED if not labels or label in labels]
     if department_id is not None:
@@ -146,22 +146,21 @@ def change_rows(
             qs = qs.filter(history_date__gte=_start_of(date_from))
         if date_to is not None:
             qs = qs.filter(history_date__lt=_start_of(date_to + timedelta(days=1)))
+        # Prefixed names: the historical models have fields called "department".
         qs = qs.annotate(
-            label=Value(label, output_field=CharField()),
-            object_id=F("id"),
-            department=_department_expression(label),
+            audit_label=Value(label, output_field=CharField()),
+            audit_department_id=_department_expression(label),
         )
         if department_id is not None:
-            qs = qs.filter(department=department_id)
+            qs = qs.filter(audit_department_id=department_id)
         parts.append(
             qs.order_by().values(
-                "label",
+                "audit_label",
                 "history_id",
                 "history_date",
                 "history_user_id",
                 "history_type",
-                "object_id",
-                "department",
+                "audit_department_id",
             )
         )
     combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
@@ -290,10 +289,10 @@ def _display_amount(row) -> str:
     return _("%(a)s万元") % {"a": f"{Decimal(row.amount).normalize():f}"}
 
 
-def _m2m_values(label: str, history_ids: list[int]) -> dict[str, dict[int, set]]:
-    """For models with m2m history (Person.liaison_for): history_id -> related ids."""
+def _m2m_values(label: str, history_ids: list[int]) -> dict[models.Field, dict[int, set]]:
+    """For models with m2m history (Person.liaison_for): field -> history_id -> related ids."""
     hist = history_model(label)
-    values: dict[str, dict[int, set]] = {}
+    values: dict[models.Field, dict[int, set]] = {}
     for m2m_field in getattr(hist, "_history_m2m_fields", []):
         through = hist._meta.get_field(f"{hist._meta.model_name}_{m2m_field.name}").related_model
         target = m2m_field.related_model._meta.model_name
@@ -302,7 +301,7 @@ def _m2m_values(label: str, history_ids: list[int]) -> dict[str, dict[int, set]]
             "history_id", f"{target}_id"
         ):
             by_row[history_id].add(related)
-        values[m2m_field.name] = by_row
+        values[m2m_field] = by_row
     return values
 
 
@@ -312,7 +311,7 @@ def describe(rows: list[dict]) -> list[Entry]:
 
     by_label: dict[str, list[int]] = defaultdict(list)
     for row in rows:
-        by_label[row["label"]].append(row["history_id"])
+        by_label[row["audit_label"]].append(row["history_id"])
     history: dict[tuple[str, int], models.Model] = {}
     previous: dict[tuple[str, int], models.Model] = {}
     m2m: dict[str, dict] = {}
@@ -335,7 +334,7 @@ def describe(rows: list[dict]) -> list[Entry]:
 
     addresses = {}
     if rows:
-        wanted = {(row["label"], row["history_id"]) for row in rows}
+        wanted = {(row["audit_label"], row["history_id"]) for row in rows}
         for model_label, history_id, address in ChangeAddress.objects.filter(
             history_id__in={pk for _label, pk in wanted}
         ).values_list("model", "history_id", "address"):
@@ -346,18 +345,18 @@ def describe(rows: list[dict]) -> list[Entry]:
     user_model = get_user_model()
     department_model = apps.get_model("departments", "Department")
     for row in rows:
-        key = (row["label"], row["history_id"])
+        key = (row["audit_label"], row["history_id"])
         names.want(user_model, row["history_user_id"])
-        names.want(department_model, row["department"])
+        names.want(department_model, row["audit_department_id"])
         for r in (history.get(key), previous.get(key)):
             if r is None:
                 continue
-            for f in _fields(row["label"]):
+            for f in _fields(row["audit_label"]):
                 if f.is_relation:
                     names.want(f.related_model, getattr(r, f.attname))
-    for label, by_field in m2m.items():
-        for name, by_row in by_field.items():
-            target = history_model(label)._meta.get_field(name).related_model
+    for by_field in m2m.values():
+        for m2m_field, by_row in by_field.items():
+            target = m2m_field.related_model
             for related in by_row.values():
                 for pk in related:
                     names.want(target, pk)
@@ -365,7 +364,7 @@ def describe(rows: list[dict]) -> list[Entry]:
 
     entries = []
     for row in rows:
-        label, key = row["label"], (row["label"], row["history_id"])
+        label, key = row["audit_label"], (row["audit_label"], row["history_id"])
         new = history.get(key)
         if new is None:  # purged meanwhile
             continue
@@ -382,8 +381,7 @@ def describe(rows: list[dict]) -> list[Entry]:
                         str(f.verbose_name), _display(f, before, names), _display(f, after, names)
                     )
                 )
-        for name, by_row in m2m.get(label, {}).items():
-            m2m_field = history_model(label)._meta.get_field(name)
+        for m2m_field, by_row in m2m.get(label, {}).items():
             after_ids = by_row.get(new.history_id, set())
             before_ids = by_row.get(old.history_id, set()) if old is not None else set()
             if after_ids != before_ids and row["history_type"] != "-":
@@ -404,8 +402,8 @@ def describe(rows: list[dict]) -> list[Entry]:
                 address=addresses.get(key, ""),
                 kind=str(audited_model(label)._meta.verbose_name),
                 subject=_subject(label, new, names),
-                department=names.get(department_model, row["department"])
-                if row["department"]
+                department=names.get(department_model, row["audit_department_id"])
+                if row["audit_department_id"]
                 else "",
                 action=str(ACTIONS[row["history_type"]]),
                 reason=new.history_change_reason or "",

@@ -6,6 +6,7 @@ Read-only: no view of this app changes or deletes an audit row.
 from django.conf import settings
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from accounts import audit
 from accounts.filters import SecurityEventFilter
@@ -21,6 +22,7 @@ from accounts.tables import (
 from accounts.views.access import office_only
 
 
+@require_safe  # reading only: nothing here changes an audit row
 @office_only
 def change_log(request):
     form = AuditFilterForm(request.GET or None)
@@ -44,6 +46,7 @@ def change_log(request):
     )
 
 
+@require_safe
 @office_only
 def security_log(request):
     events = SecurityEvent.objects.select_related("user__person")
