@@ -5,12 +5,14 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from competition.league_rows import plain_decimal
 from competition.models import Competition, Snapshot
 from competition.scoring import League, compute_league
 
 
 def _jsonable(values: dict) -> dict:
-    return {k: (None if v is None else str(v)) for k, v in values.items()}
+    """Decimals as canonical strings ('3250.5' whatever the database returned)."""
+    return {k: (None if v is None else plain_decimal(v)) for k, v in values.items()}
 
 
 @transaction.atomic
