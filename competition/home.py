@@ -14,27 +14,21 @@ from decimal import Decimal
 from django.db.models import (
     Case,
     Count,
-    Exists,
-    F,
     IntegerField,
-    Max,
     Min,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
 
 from competition.models import Competition
 from departments.models import Department
-from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit
+from projects.models import NO_STAGE, Milestone, Project, Receipt, ReviewStatus, Stage, Visit
 
-# No stage reached yet (no counted record at all): below Stage.LEAD.
-NO_STAGE = -1
+# Home pages show verified progress: what the office has checked.
+VERIFIED_ONLY = (ReviewStatus.VERIFIED,)
 
 # Lists of records awaiting verification or returned are capped; the counts are not.
 RECORD_LIST_LIMIT = 50
@@ -57,32 +51,6 @@ def active_competition(*, today: date) -> Competition | None:
         )
         .order_by("current", "-start_date", "name")
         .first()
-    )
-
-
-def furthest_stage(*, statuses: tuple[str, ...] = (ReviewStatus.VERIFIED,)):
-    """An expression for the furthest stage a project reached (NO_STAGE when none).
-
-    A stage is reached by a milestone of that stage or a later one; the "funds received"
-    stage by a receipt. Only records with one of `statuses` count; returned records never.
-    A lost project keeps the stages it reached up to the day it was lost.
-    """
-    before_loss = Q(project__lost_on__isnull=True) | Q(occurred_on__lte=F("project__lost_on"))
-    last_milestone = (
-        Milestone.objects.filter(before_loss, project=OuterRef("pk"), status__in=statuses)
-        .order_by()
-        .values("project")
-        .annotate(last=Max("stage"))
-        .values("last")
-    )
-    has_receipt = Exists(
-        Receipt.objects.filter(before_loss, project=OuterRef("pk"), status__in=statuses)
-    )
-    # Coalesce first: SQLite's MAX(a, b) and PostgreSQL's GREATEST treat NULL differently.
-    return Greatest(
-        Coalesce(Subquery(last_milestone, output_field=IntegerField()), Value(NO_STAGE)),
-        Case(When(has_receipt, then=Value(int(Stage.FUNDED))), default=Value(NO_STAGE)),
-        output_field=IntegerField(),
     )
 
 
@@ -193,16 +161,17 @@ def liaison_home(
     furthest: dict[int, dict[int, int]] = {d_id: {} for d_id in summaries}
     rows = (
         Project.objects.filter(department_id__in=summaries)
-        .annotate(furthest=furthest_stage())
+        .with_progress(statuses=VERIFIED_ONLY)
         .order_by()
-        .values("department_id", "furthest")
+        .values("department_id", "stage_reached")
         .annotate(n=Count("id"), lost=Count("id", filter=Q(lost_on__isnull=False)))
     )
     for row in rows:
         summary = summaries[row["department_id"]]
         summary.projects_total += row["n"]
         summary.lost_projects += row["lost"]
-        furthest[row["department_id"]][row["furthest"]] = row["n"]
+        stage = NO_STAGE if row["stage_reached"] is None else row["stage_reached"]
+        furthest[row["department_id"]][stage] = row["n"]
     for d_id, summary in summaries.items():
         summary.stages = _stage_counts(furthest[d_id])
 
@@ -421,13 +390,14 @@ def staff_home(*, user) -> StaffHome:
     """
     leads: QuerySet[Project] = (
         Project.objects.filter(submitted_by=user)
-        .annotate(furthest=furthest_stage())
+        .with_progress(statuses=VERIFIED_ONLY)
         .select_related("department")
         .order_by("-created_at", "-id")
     )
     leads_list = list(leads)
     furthest: dict[int, int] = {}
     for lead in leads_list:
+        lead.furthest = NO_STAGE if lead.stage_reached is None else lead.stage_reached
         lead.furthest_label = Stage(lead.furthest).label if lead.furthest != NO_STAGE else ""
         furthest[lead.furthest] = furthest.get(lead.furthest, 0) + 1
     return StaffHome(

@@ -8,19 +8,10 @@ import django_filters as filters
 from django import forms
 from django.conf import settings
 from django.db.models import (
-    Case,
     Count,
-    DateField,
-    Exists,
-    IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import BooleanWidget, DateRangeWidget, SuffixedMultiWidget
 
@@ -31,8 +22,6 @@ from projects.models import (
     Industry,
     Milestone,
     Project,
-    Receipt,
-    ReviewStatus,
     SourceChannel,
     Stage,
     Visit,
@@ -44,46 +33,8 @@ NONE = -1  # "no stage": a sentinel the database can compare, turned back into N
 
 # Annotations ---------------------------------------------------------------------------
 def with_progress(projects: QuerySet[Project]) -> QuerySet[Project]:
-    """Annotate `stage_reached` and `last_milestone_on`, in the same single query.
-
-    stage_reached: the highest stage among the project's milestones and receipts that
-    were not returned (a receipt reaches "funds received"); NULL when there is none.
-    last_milestone_on: the latest date among those records.
-    """
-    live_milestones = Milestone.objects.filter(project=OuterRef("pk")).exclude(
-        status=ReviewStatus.RETURNED
-    )
-    live_receipts = Receipt.objects.filter(project=OuterRef("pk")).exclude(
-        status=ReviewStatus.RETURNED
-    )
-    top_stage = Subquery(live_milestones.order_by("-stage").values("stage")[:1])
-    last_m = Subquery(
-        live_milestones.order_by("-occurred_on").values("occurred_on")[:1],
-        output_field=DateField(),
-    )
-    last_r = Subquery(
-        live_receipts.order_by("-occurred_on").values("occurred_on")[:1],
-        output_field=DateField(),
-    )
-    funded = Case(
-        When(Exists(live_receipts), then=Value(int(Stage.FUNDED))),
-        default=Value(NONE),
-        output_field=IntegerField(),
-    )
-    return projects.annotate(
-        stage_reached=NullIf(
-            Greatest(
-                Coalesce(top_stage, Value(NONE), output_field=IntegerField()),
-                funded,
-                output_field=IntegerField(),
-            ),
-            Value(NONE),
-        ),
-        # Greatest(a, b) is NULL when either is NULL on some databases: pair each with the other.
-        last_milestone_on=Greatest(
-            Coalesce(last_m, last_r), Coalesce(last_r, last_m), output_field=DateField()
-        ),
-    )
+    """Reported progress: the stage reached by records not returned (pending included)."""
+    return projects.with_progress()
 
 
 def lead_counts_by_submitter(leads: QuerySet[Project]) -> list[dict]:

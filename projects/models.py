@@ -4,7 +4,20 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import BooleanField, Case, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -63,6 +76,9 @@ def not_in_future(value):
         raise ValidationError(_("日期不能晚于今天。"), code="future")
 
 
+NO_STAGE = -1  # "no stage yet": a value the database can compare, turned back into NULL
+
+
 class ProjectQuerySet(models.QuerySet):
     def with_flags(self):
         """Annotate `major` and `reward_eligible` (thresholds from settings)."""
@@ -78,6 +94,46 @@ class ProjectQuerySet(models.QuerySet):
                 When(reward_eligible_q(), then=Value(True)),
                 default=Value(False),
                 output_field=BooleanField(),
+            ),
+        )
+
+    def with_progress(self, *, statuses=(ReviewStatus.PENDING, ReviewStatus.VERIFIED)):
+        """Annotate `stage_reached` and `last_milestone_on`, in the same single query.
+
+        stage_reached: the highest stage among the project's milestones and receipts whose
+        status is in `statuses` (a receipt reaches "funds received"); NULL when there is
+        none. A lost project keeps the stages it reached up to the day it was lost.
+        last_milestone_on: the latest date among those records.
+        """
+        counted = Q(project=OuterRef("pk"), status__in=statuses) & (
+            Q(project__lost_on__isnull=True) | Q(occurred_on__lte=F("project__lost_on"))
+        )
+        milestones = Milestone.objects.filter(counted)
+        receipts = Receipt.objects.filter(counted)
+        top_stage = Subquery(milestones.order_by("-stage").values("stage")[:1])
+        last_m = Subquery(
+            milestones.order_by("-occurred_on").values("occurred_on")[:1], output_field=DateField()
+        )
+        last_r = Subquery(
+            receipts.order_by("-occurred_on").values("occurred_on")[:1], output_field=DateField()
+        )
+        funded = Case(
+            When(Exists(receipts), then=Value(int(Stage.FUNDED))),
+            default=Value(NO_STAGE),
+            output_field=IntegerField(),
+        )
+        return self.annotate(
+            stage_reached=NullIf(
+                Greatest(
+                    Coalesce(top_stage, Value(NO_STAGE), output_field=IntegerField()),
+                    funded,
+                    output_field=IntegerField(),
+                ),
+                Value(NO_STAGE),
+            ),
+            # Greatest(a, b) is NULL when either is NULL on some databases: pair them.
+            last_milestone_on=Greatest(
+                Coalesce(last_m, last_r), Coalesce(last_r, last_m), output_field=DateField()
             ),
         )
 
