@@ -28,8 +28,6 @@ from projects.models import (
     reward_eligible_q,
 )
 
-NONE = -1  # "no stage": a sentinel the database can compare, turned back into NULL
-
 
 # Annotations ---------------------------------------------------------------------------
 def with_progress(projects: QuerySet[Project]) -> QuerySet[Project]:
