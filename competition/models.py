@@ -233,7 +233,8 @@ class Report(models.Model):
     The row is the job's status (queued → rendering → done | failed); the file is set only
     once the whole PDF is written. Bulletins carry an issue number per competition
     (第N期), assigned when requested (competition.reports.service); rebuilding an issue
-    keeps its number and replaces its file.
+    keeps its number and replaces its file. `created_at` is when the current build was
+    requested (a rebuild sets it again).
     """
 
     class Kind(models.TextChoices):

@@ -287,7 +287,7 @@ def test_a_job_rebuilt_while_rendering_keeps_nobodys_file(city, fake_pdf, monkey
 
 def test_rebuild_is_refused_while_a_job_is_queued_or_rendering(city, time_machine):
     report = bulletin(city)
-    assert not service.rebuild_report(report, queue=False)
+    assert not service.can_rebuild(report) and not service.rebuild_report(report, queue=False)
     Report.objects.filter(pk=report.pk).update(
         status=Report.Status.RENDERING, started_at=report.created_at
     )
@@ -296,6 +296,20 @@ def test_rebuild_is_refused_while_a_job_is_queued_or_rendering(city, time_machin
     # Still "rendering" long after any worker's time limit: the worker is gone for good.
     time_machine.shift(service.STUCK_AFTER + timedelta(minutes=1))
     assert service.can_rebuild(report) and service.rebuild_report(report, queue=False)
+    report.refresh_from_db()
+    assert report.status == Report.Status.QUEUED and report.started_at is None
+
+
+def test_a_job_whose_task_was_lost_can_be_rebuilt_once_stuck(city, time_machine):
+    report = bulletin(city)  # queued; its task never reaches a worker
+    time_machine.shift(service.STUCK_AFTER - timedelta(minutes=1))
+    assert not service.rebuild_report(report, queue=False)
+    time_machine.shift(timedelta(minutes=2))
+    report.refresh_from_db()
+    assert service.can_rebuild(report) and service.rebuild_report(report, queue=False)
+    report.refresh_from_db()
+    # The request time is the rebuild's: stuck again only STUCK_AFTER from now.
+    assert not service.can_rebuild(report) and report.issue_number == 1
 
 
 def test_download_name_says_what_it_is(city):

@@ -4,7 +4,7 @@ The Report row is the job's status, written only by compare-and-set updates:
 
     queued ──run_report──▶ rendering ──▶ done (file set) | failed (error set)
       ▲                        │
-      └──── rebuild_report ────┘ (from done or failed; from rendering once it is stuck)
+      └──── rebuild_report ────┘ (from done or failed; from queued or rendering once stuck)
 
 A worker killed mid-render leaves the row "rendering"; the broker re-delivers the task
 (acks_late) and run_report renders again. The PDF is rendered to bytes first and saved
@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 Kind, Status = Report.Kind, Report.Status
 
 # A render runs at most 16 minutes (competition.tasks.REPORT_LIMITS); a row still "rendering"
-# well after that lost its worker for good and may be rebuilt by hand.
+# well after that lost its worker for good, and one still "queued" lost its task (a broker
+# restarted without persistence): either may then be rebuilt by hand.
 STUCK_AFTER = timedelta(minutes=20)
 NUMBERING_ATTEMPTS = 3
 
@@ -130,28 +131,36 @@ def queue_build(report_id: UUID | str) -> bool:
 
 
 def can_rebuild(report: Report, *, now=None) -> bool:
-    """Done and failed jobs may be rebuilt; a job still rendering only once it is stuck."""
+    """Done and failed jobs may be rebuilt; a queued or rendering one only once it is stuck
+    (its task lost with a broker, or its worker gone for good)."""
     now = now or timezone.now()
     if report.status in (Status.DONE, Status.FAILED):
         return True
-    return (
-        report.status == Status.RENDERING
-        and report.started_at is not None
-        and report.started_at < now - STUCK_AFTER
+    since = report.started_at if report.status == Status.RENDERING else report.created_at
+    return since is not None and since < now - STUCK_AFTER
+
+
+def _stuck(now) -> Q:
+    cutoff = now - STUCK_AFTER
+    return Q(status=Status.RENDERING, started_at__lt=cutoff) | Q(
+        status=Status.QUEUED, created_at__lt=cutoff
     )
 
 
 def rebuild_report(report: Report, *, queue: bool = True) -> bool:
     """Queue `report` again: same issue number, same as-of date, new figures and file.
 
-    False when it may not be rebuilt now (queued, or rendering and not stuck).
+    `created_at` becomes the time of this request (the list shows when the current build
+    was asked for). False when it may not be rebuilt now (queued or rendering, not stuck).
     """
-    stuck = Q(status=Status.RENDERING, started_at__lt=timezone.now() - STUCK_AFTER)
+    now = timezone.now()
     with transaction.atomic():
         updated = (
             Report.objects.filter(pk=report.pk)
-            .filter(Q(status__in=[Status.DONE, Status.FAILED]) | stuck)
-            .update(status=Status.QUEUED, error="", started_at=None, finished_at=None)
+            .filter(Q(status__in=[Status.DONE, Status.FAILED]) | _stuck(now))
+            .update(
+                status=Status.QUEUED, error="", created_at=now, started_at=None, finished_at=None
+            )
         )
         if updated and queue:
             transaction.on_commit(lambda: queue_build(report.pk))

@@ -29,15 +29,13 @@
       error.textContent = data.error || "";
       error.hidden = !data.error;
     }
-    var link = part(row, "download");
-    if (link) {
-      if (data.download_url) {
+    var download = part(row, "download");
+    if (download) {
+      var link = download.querySelector("a");
+      if (data.download_url && link) {
         link.href = data.download_url;
-        link.hidden = false;
-      } else {
-        link.removeAttribute("href");
-        link.hidden = true;
       }
+      download.hidden = !data.download_url;
     }
     var rebuild = part(row, "rebuild");
     if (rebuild) {
