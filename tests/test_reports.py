@@ -415,3 +415,42 @@ def test_pack_pages_group_projects_by_stage_and_list_losses(city):
     assert commerce.department.head == "王局长"
     assert pages["统计局"].diagnosis.weak_action is not None
     assert pages["财政局"].metrics[0].ratio == "50.0%" and pages["财政局"].metrics[0].low
+
+
+# ---- the documents' HTML at the edges of the window -----------------------------------
+
+
+@pytest.mark.parametrize("kind", ["bulletin", "pack"])
+def test_before_the_window_opens_nothing_is_claimed(city, kind):
+    from competition.reports.html import render_document
+
+    html = render_document(
+        city, kind=kind, as_of=date(2025, 12, 31), issue_number=1, issued_on=AS_OF
+    )
+    assert "百日竞赛将于2026年1月1日开始（共100天），尚无可统计的实绩。" in html
+    assert 'id="charts"' not in html
+
+
+def test_after_the_window_the_headline_says_it_is_over(city, time_machine):
+    from competition.reports.html import render_document
+
+    time_machine.move_to("2026-04-20 10:00 +08:00")
+    html = render_document(
+        city, kind="bulletin", as_of=date(2026, 4, 20), issue_number=9, issued_on=AS_OF
+    )
+    assert (
+        "截至4月10日，百日竞赛已全部结束（共100天）。竞赛期间市直各部门共邀请接待客商3批次9名"
+        in html
+    )
+    assert "第9期" in html
+
+
+@pytest.mark.parametrize("kind", ["bulletin", "pack"])
+def test_a_competition_without_departments_still_prints(db, kind):
+    from competition.reports.html import render_document
+
+    empty = Competition.objects.create(
+        name="空竞赛", start_date=date(2026, 1, 1), end_date=date(2026, 4, 10)
+    )
+    html = render_document(empty, kind=kind, as_of=AS_OF, issue_number=1, issued_on=AS_OF)
+    assert "参赛部门0个" in html and "没有参赛部门" in html
