@@ -1,0 +1,123 @@
+"""End to end in Debian's Chromium (Playwright): a liaison on a phone, the office, a leader."""
+
+import os
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from competition.models import Competition, Quota, Snapshot
+from projects.models import Milestone, Stage, Visit
+from tests.conftest import make_milestone, make_project
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "Pass-word-2026"  # tests.conftest.make_person
+
+
+@pytest.fixture(scope="module")
+def browser():
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + sync Playwright
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_cookies(settings):
+    """The live server speaks plain HTTP; secure-only cookies would never come back."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
+def login(browser, live_server, username, **context):
+    page = browser.new_context(locale="zh-CN", **context).new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form:has(input[name=password]) [type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    return page
+
+
+@pytest.fixture
+def competition(commerce):
+    today = timezone.localdate()
+    comp = Competition.objects.create(
+        name="百日竞赛", start_date=today - timedelta(days=42), end_date=today + timedelta(days=57)
+    )
+    Quota.objects.create(competition=comp, department=commerce, visit_batches=5, signed_projects=1)
+    return comp
+
+
+def test_liaison_logs_a_visit_on_a_phone(browser, live_server, liaison, competition):
+    page = login(
+        browser, live_server, "liaison_commerce", viewport={"width": 390, "height": 844},
+        is_mobile=True, has_touch=True,
+    )  # fmt: skip
+    page.goto(f"{live_server.url}/projects/visits/new/")
+    page.fill("input[name=investor_org]", "上海某新能源公司")
+    page.fill("input[name=persons]", "4")
+    page.fill("input[name=host]", "王局长")
+    page.click("form.form button[type=submit]")
+    page.wait_for_load_state()
+    visit = Visit.objects.get()
+    assert (visit.investor_org, visit.persons, visit.occurred_on) == (
+        "上海某新能源公司", 4, timezone.localdate(),
+    )  # fmt: skip
+    # Nothing on the page is wider than the phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+
+
+def test_visit_form_refuses_zero_persons_with_a_chinese_message(
+    browser, live_server, liaison, competition
+):
+    page = login(browser, live_server, "liaison_commerce")
+    page.goto(f"{live_server.url}/projects/visits/new/")
+    page.fill("input[name=investor_org]", "客商")
+    # The form has novalidate: the server's message is what the liaison sees.
+    page.fill("input[name=persons]", "0")
+    page.click("form.form button[type=submit]")
+    page.wait_for_load_state()
+    assert "人数至少为1" in page.content()
+    assert not Visit.objects.exists()
+
+
+def test_office_verifies_and_the_league_follows(
+    browser, live_server, office, leader, commerce, competition
+):
+    project = make_project(commerce, "P1", name="风电装备项目")
+    two_days_ago = timezone.localdate() - timedelta(days=2)
+    make_milestone(project, Stage.SIGNED, two_days_ago, status="pending")
+    page = login(browser, live_server, "office")
+    page.goto(f"{live_server.url}/projects/verification/")
+    assert "风电装备项目" in page.content()
+    page.locator("button[formaction*='/verify/']").first.click()
+    page.wait_for_load_state()
+    assert Milestone.objects.get().status == "verified"
+    # No broker here: the recompute ran in-process after the commit.
+    snap = Snapshot.objects.get(competition=competition, as_of=timezone.localdate())
+    assert snap.actuals["signed_projects"] == "1"
+
+    leader_page = login(browser, live_server, "leader")
+    leader_page.goto(f"{live_server.url}/league/")
+    row = leader_page.locator("table.league-table tbody tr").first
+    assert "商务局" in row.inner_text()
+    assert "1 / 1" in row.inner_text()
+
+
+def test_pages_load_no_external_resources(browser, live_server, leader, competition):
+    page = login(browser, live_server, "leader")
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    for path in ("/", "/league/", "/dashboard/", "/projects/"):
+        page.goto(f"{live_server.url}{path}")
+    assert requested and all(url.startswith(live_server.url) for url in requested)
+    assert "服务器错误" not in page.content()
