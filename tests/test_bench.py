@@ -102,3 +102,23 @@ def test_format_figure_prints_ratio_and_target():
 
     line = format_figure(Figure("league", 0.03, 9, 0.01, "minimal view"), target="≤3×: ok")
     assert "30.0 ms" in line and "3.0×" in line and "≤3×: ok" in line and "9 q" in line
+
+
+def test_loadtest_helpers():
+    from competition.bench import loadtest as lt
+
+    assert lt.percentile([0.3, 0.1, 0.2, 0.4], 50) == 0.2
+    assert lt.percentile([0.1] * 19 + [5.0], 95) == 0.1
+    assert lt.percentile([], 95) == 0.0
+    body = lt._multipart(
+        {"stage": 1}, {"evidence": ("a.pdf", lt.EVIDENCE_PDF, "application/pdf")}, "B"
+    )
+    assert body.startswith(b'--B\r\nContent-Disposition: form-data; name="stage"\r\n\r\n1\r\n')
+    assert b'filename="a.pdf"' in body and body.endswith(b"--B--\r\n")
+    samples = [
+        lt.Sample("leader GET league", 0.05, True),
+        lt.Sample("liaison POST", 0.2, False, "500"),
+    ]
+    lines = lt.summarize(samples, seconds=2)
+    assert lines[0].startswith("all requests: 2 in 2 s = 1.0 req/s")
+    assert "errors 1" in lines[0] and "error: liaison POST: 500" in lines[-1]

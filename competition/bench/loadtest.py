@@ -12,6 +12,7 @@ to catch up; the processes this module starts are stopped by their own process g
 from __future__ import annotations
 
 import http.client
+import math
 import os
 import random
 import re
@@ -334,7 +335,7 @@ def percentile(values: list[float], p: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
+    index = min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))  # nearest rank
     return ordered[index]
 
 
