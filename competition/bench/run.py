@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import resource
 import tempfile
 import time
@@ -153,34 +152,19 @@ def measure_import(scale: float, *, seed: int, out) -> Figure | None:
     )
 
 
-PDF_BUILDERS = [
-    # (module, function): whichever the reports package offers, called with a Report id.
-    ("competition.reports.build", "build_report"),
-    ("competition.reports.service", "build_report"),
-    ("competition.reports.pdf", "build_report"),
-]
-
-
 def measure_pdf(data: BenchData, *, out) -> Figure | None:
-    """Build one bulletin PDF if the reports package can; otherwise say why not."""
-    for module_name, function_name in PDF_BUILDERS:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        build = getattr(module, function_name, None)
-        request = getattr(module, "request_report", None)
-        if build is None or request is None:
-            continue
-        from competition.models import Report
-
-        competition = Competition.objects.get(pk=data.competition_id)
-        report = request(competition=competition, kind=Report.Kind.BULLETIN, as_of=data.today)
-        began = time.perf_counter()
-        build(report.pk)
-        return Figure("bulletin PDF build", time.perf_counter() - began)
-    out("bulletin PDF: skipped — competition/reports has no PDF builder in this tree yet")
-    return None
+    """Render one bulletin PDF (content, HTML, WeasyPrint) if the reports package can."""
+    try:
+        from competition.reports.service import render_report, request_report
+    except ImportError:
+        out("bulletin PDF: skipped — competition/reports has no PDF builder in this tree yet")
+        return None
+    competition = Competition.objects.get(pk=data.competition_id)
+    report = request_report(competition, kind="bulletin", as_of=data.today, queue=False)
+    began = time.perf_counter()
+    pdf = render_report(report)
+    seconds = time.perf_counter() - began
+    return Figure("bulletin PDF (render_report)", seconds, note=f"{len(pdf) / 1e6:.1f} MB")
 
 
 def _maxrss_mb() -> float:
