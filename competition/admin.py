@@ -5,7 +5,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from competition.models import Competition, MetricWeight, Quota, Snapshot
+from competition.models import Competition, MetricWeight, Quota, Report, Snapshot
 from departments.admin import CachedDepartmentChoicesMixin
 
 QUOTA_FIELDS = [
@@ -110,6 +110,35 @@ class SnapshotAdmin(admin.ModelAdmin):
     ordering = ["competition", "-as_of", "rank"]
     list_select_related = ["competition"]
     date_hierarchy = "as_of"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """Report jobs are written by competition.reports: the office builds them on the 报告 page."""
+
+    list_display = [
+        "competition",
+        "kind",
+        "issue_number",
+        "as_of",
+        "status",
+        "requested_by",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["competition", "kind", "status"]
+    search_fields = ["error"]
+    ordering = ["-created_at"]
+    list_select_related = ["competition", "requested_by"]
 
     def has_add_permission(self, request):
         return False
