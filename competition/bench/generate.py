@@ -238,7 +238,9 @@ def add_records(data: BenchData, *, projects: int, records: int, visits: int, se
                 responsible_person=f"责任人{n % 211}",
                 industry=rng.choice(Industry.values),
                 is_high_tech=rng.random() < 0.2,
-                planned_investment=Decimal(rng.randint(100, 30000)),
+                # Mostly small projects, few major ones (≥ 5000万元: about 4%), as the
+                # speech complains ("小项目多大项目少").
+                planned_investment=Decimal(round(10 ** rng.uniform(1.5, 3.8))),
                 registered_capital=Decimal(rng.randint(50, 5000)),
                 zone=rng.choice(ZONES),
                 origin_region=rng.choice(REGIONS),
