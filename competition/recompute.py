@@ -15,7 +15,7 @@ import logging
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Least
 from django.utils import timezone
 
@@ -47,16 +47,26 @@ def mark_stale(*, on: date | None) -> None:
 
 
 def mark_competition_stale(competition_id: int, from_date: date, *, queue: bool = True) -> None:
-    """Compare-and-set the marker; queue a recompute (after commit) if it was fresh."""
-    became_stale = Competition.objects.filter(pk=competition_id, stale_from__isnull=True).update(
-        stale_from=from_date, stale_since=timezone.now(), stale_version=F("stale_version") + 1
-    )
-    if not became_stale:
-        Competition.objects.filter(pk=competition_id).update(
-            stale_from=Least("stale_from", from_date), stale_version=F("stale_version") + 1
-        )
-    elif queue:
-        transaction.on_commit(lambda: queue_recompute(competition_id))
+    """Compare-and-set the marker; queue a recompute (after commit) if it was fresh.
+
+    Both updates are conditional: a recompute may clear the marker between them, and then
+    the loop goes round to the first one, which queues the next run. (An unconditional
+    second update would re-set the marker with nothing queued: a league stuck stale.)
+    """
+    bump = F("stale_version") + 1
+    for _attempt in range(5):
+        became_stale = Competition.objects.filter(
+            pk=competition_id, stale_from__isnull=True
+        ).update(stale_from=from_date, stale_since=timezone.now(), stale_version=bump)
+        if became_stale:
+            if queue:
+                transaction.on_commit(lambda: queue_recompute(competition_id))
+            return
+        if Competition.objects.filter(pk=competition_id, stale_from__isnull=False).update(
+            stale_from=Least("stale_from", from_date), stale_version=bump
+        ):
+            return
+    log.error("competition %s: stale marker kept changing under us", competition_id)
 
 
 def queue_recompute(competition_id: int) -> bool:
@@ -109,10 +119,9 @@ def run_recompute(competition_id: int, *, today: date | None = None) -> list[dat
 
 def stale_competition_ids(*, older_than: timedelta = STALE_GRACE) -> list[int]:
     cutoff = timezone.now() - older_than
+    waiting = Q(stale_since__lte=cutoff) | Q(stale_since__isnull=True)
     return list(
-        Competition.objects.filter(stale_from__isnull=False, stale_since__lte=cutoff).values_list(
-            "id", flat=True
-        )
+        Competition.objects.filter(waiting, stale_from__isnull=False).values_list("id", flat=True)
     )
 
 

@@ -177,3 +177,34 @@ def test_verify_and_return_through_services_reach_the_league(
     with django_capture_on_commit_callbacks(execute=True):
         services.return_records(milestone_ids=[milestone.pk], by=office, reason="合同未盖章")
     assert signed_today() == "0"
+
+
+def test_marker_cleared_between_the_two_updates_still_queues_a_run(
+    comp, commerce, queued, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The race a load test found: a recompute clears the marker while a change is marking.
+
+    The change must then take the fresh path (and queue a run), not re-set the marker
+    with nothing queued.
+    """
+    from django.db.models.functions import Least
+
+    recompute.mark_competition_stale(comp.id, date(2026, 1, 5))  # stale, run queued
+    queued.clear()
+
+    def worker_clears_meanwhile(*args):
+        Competition.objects.filter(pk=comp.pk).update(stale_from=None, stale_since=None)
+        monkeypatch.setattr(recompute, "Least", Least)
+        return Least(*args)
+
+    monkeypatch.setattr(recompute, "Least", worker_clears_meanwhile)
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute.mark_competition_stale(comp.id, date(2026, 1, 9))
+    comp.refresh_from_db()
+    assert comp.stale_from == date(2026, 1, 9) and comp.stale_since is not None
+    assert queued == [comp.id]
+
+
+def test_sweep_picks_up_a_marker_without_a_time(comp):
+    Competition.objects.filter(pk=comp.pk).update(stale_from=date(2026, 1, 3), stale_since=None)
+    assert recompute.stale_competition_ids() == [comp.id]
