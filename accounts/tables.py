@@ -189,6 +189,9 @@ class AuditTable(tables.Table):
 
 
 def configure(request, table) -> None:
+    """Sorting and pagination from the query string; the page size is ours to choose
+    (django-tables2 crashes on ?per_page=-1), so its query parameter is never read."""
+    table.per_page_field = "_per_page_not_read"
     tables.RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
 
 
