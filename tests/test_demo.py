@@ -11,6 +11,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.utils import timezone
 
 from competition.demo import (
@@ -139,7 +140,10 @@ def test_printed_logins_authenticate_and_cover_every_role(demo):
     printed = LOGIN_LINE.findall(output)
     roles = Counter()
     for username, password, _label in printed:
-        user = authenticate(username=username, password=password)
+        # A request, as the login page gives: the lock-out backend (axes) keys on it.
+        user = authenticate(
+            RequestFactory().post("/accounts/login/"), username=username, password=password
+        )
         assert user is not None, username
         validate_password(password, user)
         roles[roles_of(user).primary] += 1
