@@ -2,7 +2,9 @@
 which address, before and after; filterable, exportable, read-only, kept six months."""
 
 import csv
+import html
 import io
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -54,7 +56,16 @@ def project(commerce):
 
 
 def edit_project(client, project, **changes):
+    """Post the edit form as the browser does (with its hidden fields, if it has any)."""
+    url = reverse("projects:edit", args=[project.pk])
+    hidden = dict(
+        re.findall(
+            r'type="hidden" name="([^"]+)" value="([^"]*)"', client.get(url).content.decode()
+        )
+    )
+    project.refresh_from_db()
     data = {
+        **{k: html.unescape(v) for k, v in hidden.items() if k != "csrfmiddlewaretoken"},
         "name": project.name,
         "code": project.code,
         "investor": project.investor,
@@ -66,7 +77,7 @@ def edit_project(client, project, **changes):
         "source_channel": "",
     }
     data.update(changes)
-    return client.post(reverse("projects:edit", args=[project.pk]), data)
+    return client.post(url, data)
 
 
 def page(response) -> str:
