@@ -56,6 +56,9 @@ class ProjectForm(forms.ModelForm):
         ]
         widgets = {"zone": forms.TextInput(attrs={"list": "zone-options"})}
 
+    # The version of the project the form was shown with (optimistic concurrency).
+    loaded_at = forms.CharField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, roles: Roles, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = writable_departments(roles)
@@ -64,6 +67,14 @@ class ProjectForm(forms.ModelForm):
         if self.instance.pk is None:
             self.fields["code"].required = False
             self.fields["code"].help_text = _("留空则自动生成，如 XM-2026-0001。")
+            del self.fields["loaded_at"]
+        else:
+            self.fields["loaded_at"].initial = version_of(self.instance.updated_at)
+
+
+def version_of(updated_at) -> str:
+    """A project's version as the edit form carries it."""
+    return updated_at.isoformat() if updated_at else ""
 
 
 class LostForm(forms.Form):

@@ -209,6 +209,24 @@ def save_record(record: Milestone | Receipt, *, by, original_status: str | None,
 
 
 # Lost projects ------------------------------------------------------------------------
+def save_project_edit(form, *, loaded_at: str) -> Project:
+    """Save an edit unless someone else saved the project since the form was shown.
+
+    The stored `updated_at` is read under a row lock and compared with the version the
+    form carried; a mismatch (or no version at all) raises Conflict and nothing is saved.
+    """
+    with transaction.atomic():
+        stored = (
+            Project.objects.select_for_update()
+            .filter(pk=form.instance.pk)
+            .values_list("updated_at", flat=True)
+            .first()
+        )
+        if stored is None or not loaded_at or stored.isoformat() != loaded_at:
+            raise Conflict(_("该项目已被他人修改，请重新打开页面，核对最新内容后再保存。"))
+        return form.save()
+
+
 def check_lost_on(project: Project, lost_on: date) -> None:
     """A project is lost after everything it reached: refuse a date before its latest stage."""
     latest = latest_record_date(project)

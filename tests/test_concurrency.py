@@ -16,14 +16,7 @@ from django.urls import reverse
 from projects.models import Project
 from tests.conftest import make_project
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.xfail(
-        strict=True,
-        reason="awaits the ProjectForm/project_edit change described in issue 8's report; "
-        "remove this marker when it lands",
-    ),
-]
+pytestmark = [pytest.mark.django_db]
 
 CONFLICT = "该项目已被他人修改"
 

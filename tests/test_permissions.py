@@ -15,6 +15,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
+from projects.forms import version_of
 from projects.models import Milestone, Receipt, Stage
 from tests.conftest import make_project, make_visit
 
@@ -107,7 +108,7 @@ def _request(name, method, about, records):
     elif name == "edit":
         project = records["project"]
         data = {"name": "改名", "code": project.code, "department": project.department_id}
-        data |= {"industry": "industrial"}
+        data |= {"industry": "industrial", "loaded_at": version_of(project.updated_at)}
     elif name == "lost":
         data = {"lost_on": "2026-04-01", "lost_reason": "转投外省"}
     return url, data

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from projects import services
+from projects.forms import version_of
 from projects.models import Milestone, Project, Receipt, Stage, Visit
 from tests.conftest import make_milestone, make_project, make_receipt, make_visit
 
@@ -187,6 +188,7 @@ def test_taking_over_a_lead_by_naming_the_responsible_person(as_liaison, commerc
             "industry": "other",
             "source_channel": "comrade",
             "responsible_person": "王明",
+            "loaded_at": version_of(Project.objects.get(pk=lead.pk).updated_at),
         },
     )
     lead.refresh_from_db()

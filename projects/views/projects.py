@@ -126,9 +126,14 @@ def project_edit(request, pk):
         raise PermissionDenied
     form = ProjectForm(request.POST or None, instance=project, roles=roles_of(request.user))
     if request.method == "POST" and form.is_valid():
-        form.save()  # history records who: HistoryRequestMiddleware
-        messages.success(request, _("项目信息已保存。"))
-        return redirect("projects:detail", pk=project.pk)
+        try:
+            # history records who: HistoryRequestMiddleware
+            services.save_project_edit(form, loaded_at=form.cleaned_data["loaded_at"])
+        except services.Conflict as conflict:
+            form.add_error(None, str(conflict))
+        else:
+            messages.success(request, _("项目信息已保存。"))
+            return redirect("projects:detail", pk=project.pk)
     return render(
         request, "projects/project_form.html", {"form": form, "project": project, **_zone_context()}
     )
