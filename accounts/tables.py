@@ -5,17 +5,13 @@ text in the office's spreadsheet, never a formula.
 """
 
 import django_tables2 as tables
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableData
 
 from accounts import audit
-from config.csvsafe import safe_table_export
 
-EXPORT_FORMATS = ("csv", "xlsx")
-PER_PAGE = 25
 NOWRAP = {"td": {"class": "nowrap"}}
 
 
@@ -186,26 +182,3 @@ class AuditTable(tables.Table):
         attrs = {"class": "table data-table audit-table"}
         orderable = False
         empty_text = _("没有符合条件的修改记录。")
-
-
-def configure(request, table) -> None:
-    """Sorting and pagination from the query string; the page size is ours to choose
-    (django-tables2 crashes on ?per_page=-1), so its query parameter is never read."""
-    table.per_page_field = "_per_page_not_read"
-    tables.RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
-
-
-def export_response(request, table, *, title: str, filename: str):
-    """The table as CSV or XLSX when the query string asks for it (`_export=`), else None."""
-    export_format = request.GET.get("_export")
-    if export_format not in EXPORT_FORMATS:
-        return None
-    tables.RequestConfig(request, paginate=False).configure(table)
-    exporter = safe_table_export(export_format, table, dataset_kwargs={"title": title[:31]})
-    content = exporter.export()
-    if export_format == "csv":
-        content = "\ufeff" + content  # a BOM, so that Excel opens the Chinese text as UTF-8
-    response = HttpResponse(content, content_type=exporter.content_type())
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.{export_format}"'
-    return response

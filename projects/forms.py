@@ -166,11 +166,31 @@ class MilestoneForm(ReviewedRecordForm):
         return cleaned
 
 
+class FiniteDecimalField(forms.DecimalField):
+    """A DecimalField that refuses NaN and infinities before anything compares them.
+
+    Django's has_changed() compares the raw input and raises on a signalling NaN ("sNaN").
+    """
+
+    def to_python(self, value):
+        text = str(value).strip().lower() if value is not None else ""
+        if "nan" in text or "inf" in text:
+            raise forms.ValidationError(_("请输入一个数字。"), code="invalid")
+        return super().to_python(value)
+
+    def has_changed(self, initial, data):
+        try:
+            return super().has_changed(initial, data)
+        except ArithmeticError:
+            return True
+
+
 class ReceiptForm(ReviewedRecordForm):
     class Meta:
         model = Receipt
         fields = ["occurred_on", "amount", "evidence"]
         widgets = {"amount": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"})}
+        field_classes = {"amount": FiniteDecimalField}
 
 
 class VisitForm(forms.ModelForm):

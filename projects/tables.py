@@ -7,18 +7,13 @@ rows as for 500.
 """
 
 import django_tables2 as tables
-from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import A
-from django_tables2.export import TableExport
 
 from projects.models import Stage
-
-EXPORT_FORMATS = ("csv", "xlsx")
-PER_PAGE = 25
 
 
 def person_name(user) -> str:
@@ -317,28 +312,3 @@ class ReturnedReceiptTable(ReturnedTable):
 
     class Meta(ReturnedTable.Meta):
         sequence = ("project", "amount", "return_reason", "fix", "...")
-
-
-def configure(request, table, *, prefix: str = "") -> None:
-    """Sorting and pagination from the query string (every table of a page has a prefix)."""
-    table.prefix = prefix
-    tables.RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
-
-
-def export_response(request, table, *, title: str, filename: str):
-    """The table as CSV or XLSX when the query string asks for it (`_export=`), else None.
-
-    Every filtered row is exported, not just the page on screen.
-    """
-    export_format = request.GET.get("_export")
-    if export_format not in EXPORT_FORMATS:
-        return None
-    tables.RequestConfig(request, paginate=False).configure(table)
-    exporter = TableExport(export_format, table, dataset_kwargs={"title": title[:31]})
-    content = exporter.export()
-    if export_format == "csv":
-        content = "\ufeff" + content  # a BOM, so that Excel opens the Chinese text as UTF-8
-    response = HttpResponse(content, content_type=exporter.content_type())
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.{export_format}"'
-    return response

@@ -219,12 +219,6 @@ def test_receipt(world, liaison, data, upload):
     post_randomly(logged_in(liaison), url, data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Django's DecimalField.has_changed() raises decimal.InvalidOperation on 'sNaN'; "
-    "awaits a finite-decimal form field for Receipt.amount in projects/forms.py "
-    "(issue 8's report); remove this marker when it lands",
-)
 def test_receipt_edit_with_a_signalling_nan_amount(world, liaison):
     url = reverse("projects:receipt_edit", args=[world["receipt"].pk])
     before = snapshot()
@@ -299,12 +293,6 @@ def test_bulk_review(world, office, data):
     assert stays_here(response["Location"]), response["Location"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="projects/views/verification._back passes `next` to redirect(), which takes a "
-    "word for a view name (NoReverseMatch, 500); awaits HttpResponseRedirect there "
-    "(issue 8's report); remove this marker when it lands",
-)
 @pytest.mark.parametrize("target", ["@SUM(A1)", "home-page"])
 def test_next_is_a_url_never_a_view_name(world, office, target):
     client = Client(raise_request_exception=False)
@@ -400,13 +388,6 @@ def test_every_list_page_takes_any_query_string(world, office, data):
         assert client.get(url, data).status_code < 500, url
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="django-tables2 crashes on ?per_page=-1 (EmptyPage raised again in its own "
-    "handler); awaits the per_page_field guard of accounts.tables.configure in "
-    "projects/tables.configure and competition/views/league.counted_records (issue 8's "
-    "report); remove this marker when it lands",
-)
 @pytest.mark.parametrize("name", ["projects:list", "projects:visit_list", "league_records"])
 def test_negative_page_size_is_ignored(world, office, name):
     client = Client(raise_request_exception=False)
@@ -483,12 +464,6 @@ def test_ledger_import_of_random_workbooks(world, data):
         assert all(CJK.search(str(issue)) for issue in report.errors)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="competition/ledger/reader.parse_decimal quantizes before checking the size: "
-    "decimal.InvalidOperation past 28 digits; awaits the size check moved first (issue 8's "
-    "report); remove this marker when it lands",
-)
 @pytest.mark.parametrize("value", ["1e30", 1e300, "123456789012345678901234567890"])
 def test_a_huge_number_in_a_ledger_cell_is_a_cell_error(value):
     from competition.ledger.reader import CellError, parse_decimal
@@ -623,11 +598,6 @@ def test_control_characters_do_not_break_xlsx_exports(commerce, office, liaison)
         assert any("冷链物流园" in str(v) or "王明" in str(v) for v in values), url
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="projects/tables.export_response uses TableExport directly; awaits "
-    "config.csvsafe.safe_table_export there (issue 8's report)",
-)
 def test_project_list_xlsx_export_survives_control_characters(commerce, office):
     make_project(commerce, code="VT-001", name="冷链\x0b物流园")
     client = Client(raise_request_exception=False)
@@ -635,10 +605,6 @@ def test_project_list_xlsx_export_survives_control_characters(commerce, office):
     assert client.get(reverse("projects:list"), {"_export": "xlsx"}).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="awaits config.csvsafe in projects/tables.export_response (issue 8's report)",
-)
 def test_project_list_export_neutralises_formulas(formula_project, office):
     client = logged_in(office)
     cells = _csv_cells(client.get(reverse("projects:list"), {"_export": "csv"}))
@@ -649,10 +615,6 @@ def test_project_list_export_neutralises_formulas(formula_project, office):
     assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="awaits config.csvsafe.text_cells in competition/ledger/writer.py (issue 8's report)",
-)
 def test_ledger_export_never_writes_formulas_and_reads_back_the_same(formula_project, commerce):
     from competition.ledger.writer import export_ledger
 

@@ -16,10 +16,9 @@ from accounts.tables import (
     AuditEntries,
     AuditTable,
     SecurityEventTable,
-    configure,
-    export_response,
 )
 from accounts.views.access import office_only
+from config.tables import configure, export_response
 
 
 @require_safe  # reading only: nothing here changes an audit row

@@ -14,8 +14,9 @@ from django.views.decorators.http import require_POST
 from accounts import services
 from accounts.filters import PeopleFilter
 from accounts.forms import AccountForm
-from accounts.tables import PeopleTable, configure, export_response
+from accounts.tables import PeopleTable
 from accounts.views.access import office_only
+from config.tables import configure, export_response
 
 
 def _people():

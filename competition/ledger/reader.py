@@ -227,10 +227,11 @@ def parse_decimal(
         raise CellError(_("必须大于0（现为%(n)s）。") % {"n": number})
     if minimum is not None and number < minimum:
         raise CellError(_("不能小于%(min)s（现为%(n)s）。") % {"min": minimum, "n": number})
-    if number != number.quantize(Decimal(1).scaleb(-places)):
-        raise CellError(_("最多%(n)d位小数。") % {"n": places})
+    # The size first: quantizing a number past the context's 28 digits raises.
     if abs(number) >= Decimal(10) ** (max_digits - places):
         raise CellError(_("数值过大。"))
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise CellError(_("最多%(n)d位小数。") % {"n": places})
     return number.quantize(Decimal(1).scaleb(-places))
 
 

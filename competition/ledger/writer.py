@@ -18,6 +18,7 @@ from django.db.models import F
 from competition.ledger import schema
 from competition.models import METRICS, Competition, Quota
 from competition.scoring import counted_statuses
+from config.csvsafe import text_cells
 from projects.models import Milestone, Project, Receipt, Visit
 
 
@@ -199,5 +200,5 @@ def export_ledger(competition: Competition, target: str | IO[bytes]) -> None:
         worksheet = workbook.create_sheet(sheet.name)
         worksheet.append(list(sheet.columns))
         for row in rows[sheet.name]:
-            worksheet.append(row)
+            worksheet.append(text_cells(worksheet, row))  # "=…" typed by a user stays text
     workbook.save(target)

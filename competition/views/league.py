@@ -18,6 +18,7 @@ from competition.models import METRICS, Competition, Snapshot
 from competition.scoring import compute_league
 from competition.snapshots import recompute_snapshots
 from competition.tables import LeagueExportTable, LeagueTable, counted_records_table
+from config.tables import configure
 from departments.models import Department
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -120,7 +121,7 @@ def counted_records(request, competition_id, department_id, metric):
         raise Http404
     as_of = _as_of(request)
     table = counted_records_table(competition, department=department, metric=metric, as_of=as_of)
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    configure(request, table, per_page=50)
     context = {
         "competition": competition,
         "department": department,

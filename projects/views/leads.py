@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.tables import configure, export_response
 from departments.roles import roles_of
 from projects import services
 from projects.access import may_browse, may_submit_leads, projects_for, require
@@ -16,7 +17,7 @@ from projects.filters import (
 )
 from projects.forms import LeadForm
 from projects.models import Project
-from projects.tables import LeadTable, MyLeadTable, configure, export_response
+from projects.tables import LeadTable, MyLeadTable
 
 
 @require(may_submit_leads)

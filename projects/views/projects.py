@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.tables import configure, export_response
 from departments.roles import roles_of
 from projects import services
 from projects.access import (
@@ -21,7 +22,7 @@ from projects.access import (
 from projects.filters import ProjectFilter, with_progress
 from projects.forms import LostForm, ProjectForm
 from projects.models import MILESTONE_STAGES, ReviewStatus, Stage
-from projects.tables import ProjectTable, configure, export_response
+from projects.tables import ProjectTable
 from projects.views.history import project_history
 
 

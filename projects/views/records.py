@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from config.tables import configure
 from departments.roles import roles_of
 from projects import services
 from projects.access import (
@@ -22,7 +23,7 @@ from projects.access import (
 )
 from projects.forms import MilestoneForm, ReceiptForm
 from projects.models import MILESTONE_STAGES, Milestone, Receipt, ReviewStatus
-from projects.tables import ReturnedMilestoneTable, ReturnedReceiptTable, configure
+from projects.tables import ReturnedMilestoneTable, ReturnedReceiptTable
 
 FORMS = {"milestone": MilestoneForm, "receipt": ReceiptForm}
 TITLES = {"milestone": gettext_lazy("阶段节点"), "receipt": gettext_lazy("资金到账")}

@@ -1,11 +1,13 @@
 """The office's verification queue: verify or return pending records, one by one or in bulk."""
 
 from django.contrib import messages
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.tables import configure
 from departments.roles import roles_of
 from projects import services
 from projects.access import (
@@ -18,7 +20,7 @@ from projects.access import (
 from projects.filters import QueueFilter
 from projects.forms import BulkReviewForm, ReturnForm
 from projects.models import ReviewStatus
-from projects.tables import QueueMilestoneTable, QueueReceiptTable, configure
+from projects.tables import QueueMilestoneTable, QueueReceiptTable
 
 
 def _back(request, default="projects:queue"):
@@ -27,7 +29,7 @@ def _back(request, default="projects:queue"):
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
+        return HttpResponseRedirect(target)  # redirect() would take a bare word for a view name
     return redirect(default)
 
 

@@ -7,11 +7,12 @@ from django.db.models import Count, Sum
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from config.tables import configure, export_response
 from departments.roles import roles_of
 from projects.access import get_visit_for_user, may_browse, may_log, require, visits_for
 from projects.filters import VisitFilter
 from projects.forms import VisitForm
-from projects.tables import VisitTable, configure, export_response
+from projects.tables import VisitTable
 
 
 @require(may_browse)

@@ -1,0 +1,41 @@
+"""What every django-tables2 list page shares: paging from the query string, and exports."""
+
+import django_tables2 as tables
+from django.http import HttpResponse
+from django.utils import timezone
+
+from config.csvsafe import safe_table_export
+
+EXPORT_FORMATS = ("csv", "xlsx")
+PER_PAGE = 25
+
+
+def configure(request, table, *, prefix: str = "", per_page: int = PER_PAGE) -> None:
+    """Sorting and pagination from the query string (every table of a page has a prefix).
+
+    The page size is ours to choose (django-tables2 crashes on ?per_page=-1), so its
+    query parameter is never read.
+    """
+    table.prefix = prefix
+    table.per_page_field = "_per_page_not_read"
+    tables.RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+
+
+def export_response(request, table, *, title: str, filename: str):
+    """The table as CSV or XLSX when the query string asks for it (`_export=`), else None.
+
+    Every filtered row is exported, not just the page on screen; text that a spreadsheet
+    would run as a formula is neutralised (config.csvsafe).
+    """
+    export_format = request.GET.get("_export")
+    if export_format not in EXPORT_FORMATS:
+        return None
+    tables.RequestConfig(request, paginate=False).configure(table)
+    exporter = safe_table_export(export_format, table, dataset_kwargs={"title": title[:31]})
+    content = exporter.export()
+    if export_format == "csv":
+        content = "\ufeff" + content  # a BOM, so that Excel opens the Chinese text as UTF-8
+    response = HttpResponse(content, content_type=exporter.content_type())
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.{export_format}"'
+    return response
