@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
@@ -212,7 +212,6 @@ def test_milestone(world, liaison, data, upload):
 @HYPOTHESIS
 @given(data=data_for(["occurred_on", "amount"]), upload=st.one_of(st.none(), UPLOAD))
 def test_receipt(world, liaison, data, upload):
-    assume("snan" not in str(data.get("amount", "")).lower())  # see the test below
     if upload is not None:
         data["evidence"] = upload
     url = reverse("projects:receipt_edit", args=[world["receipt"].pk])
@@ -262,16 +261,9 @@ def stays_here(location: str) -> bool:
     return not parts.scheme and not parts.netloc and not location.startswith(("//", "/\\"))
 
 
-def url_like(data) -> bool:
-    """`next` as browsers send it: absent, empty, or a path or URL (see the xfail below)."""
-    target = str(data.get("next", ""))
-    return not target or "/" in target or "." in target
-
-
 @HYPOTHESIS
 @given(data=data_for(["reason", "next"]))
 def test_verify_and_return(world, office, data):
-    assume(url_like(data))
     client = logged_in(office)
     m = world["milestone"]
     for url in (
@@ -287,7 +279,6 @@ def test_verify_and_return(world, office, data):
 @HYPOTHESIS
 @given(data=data_for(["action", "reason", "next"], extra_lists=["milestone", "receipt"]))
 def test_bulk_review(world, office, data):
-    assume(url_like(data))
     response = logged_in(office).post(reverse("projects:queue_bulk"), data)
     assert response.status_code < 500
     assert stays_here(response["Location"]), response["Location"]
@@ -365,10 +356,6 @@ def test_account_creation(world, office, data):
     )
 )
 def test_every_list_page_takes_any_query_string(world, office, data):
-    assume(
-        not str(data.get("per_page", "")).strip().lstrip("-").isdigit()
-        or int(data["per_page"]) >= 0
-    )  # fmt: skip  (negative: see the xfail below)
     client = logged_in(office)
     competition, department = world["competition"], world["project"].department
     for url in (
@@ -405,20 +392,10 @@ def test_negative_page_size_is_ignored_on_the_account_and_audit_pages(world, off
 
 
 # The ledger ----------------------------------------------------------------------------
-def _not_huge(value) -> bool:
-    """Numbers past 10**20 crash the reader (see the xfail below), kept out here."""
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        return abs(Decimal(str(value).strip())) < Decimal(10) ** 20
-    except (InvalidOperation, ValueError):
-        return True
-
-
 CELL = st.one_of(
-    VALUE.filter(_not_huge),
+    VALUE,
     st.integers(min_value=-(10**15), max_value=10**15),
-    st.floats(allow_nan=True, allow_infinity=True).filter(_not_huge),
+    st.floats(allow_nan=True, allow_infinity=True),
     st.dates(min_value=date(1900, 1, 1)),
     st.booleans(),
     st.none(),
