@@ -323,11 +323,6 @@ def test_a_broken_cache_lets_uploads_through(limited_view, liaison, monkeypatch,
     assert "not checked: cache unavailable" in caplog.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="awaits @rate_limited('upload') on the evidence and ledger upload views "
-    "(issue 8's report); remove this marker when it lands",
-)
 def test_the_upload_views_are_rate_limited(client, liaison, office, world, settings):
     from django.core.cache import cache
 

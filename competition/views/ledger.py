@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.ratelimit import rate_limited
 from competition.ledger.importer import import_ledger
 from competition.ledger.template import write_template
 from competition.ledger.writer import export_ledger
@@ -48,6 +49,7 @@ def _require_office(request):
 
 
 @login_required
+@rate_limited("upload")
 def ledger_import(request):
     """Upload → dry run → preview; the confirm button re-runs it for real."""
     _require_office(request)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.ratelimit import rate_limited
 from config.tables import configure
 from departments.roles import roles_of
 from projects import services
@@ -68,18 +69,21 @@ def _writable_project(request, pk):
 
 
 @login_required
+@rate_limited("upload")
 def milestone_create(request, pk):
     project = _writable_project(request, pk)
     return _record_form(request, "milestone", Milestone(project=project), project=project)
 
 
 @login_required
+@rate_limited("upload")
 def receipt_create(request, pk):
     project = _writable_project(request, pk)
     return _record_form(request, "receipt", Receipt(project=project), project=project)
 
 
 @login_required
+@rate_limited("upload")
 def milestone_edit(request, pk):
     milestone, can_write = get_milestone_for_user(request, pk)
     if not can_write:
@@ -88,6 +92,7 @@ def milestone_edit(request, pk):
 
 
 @login_required
+@rate_limited("upload")
 def receipt_edit(request, pk):
     receipt, can_write = get_receipt_for_user(request, pk)
     if not can_write:
