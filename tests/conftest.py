@@ -138,3 +138,15 @@ def _chinese_after_each_test():
     from django.utils import translation
 
     translation.activate("zh-hans")
+
+
+@pytest.fixture
+def artifacts_dir():
+    """Where tests leave screenshots and rendered pages for people to look at (git-ignored)."""
+    import os
+    from pathlib import Path
+
+    default = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
+    path = Path(os.environ.get("TEST_ARTIFACTS_DIR", default))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

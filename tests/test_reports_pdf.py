@@ -148,3 +148,27 @@ def test_the_build_report_command_writes_the_pdf(city, tmp_path):
     report = Report.objects.get()
     assert report.status == Report.Status.DONE and report.issue_number == 1
     assert report.as_of == date(2026, 1, 20) and report.requested_by is None
+
+
+@pytest.mark.parametrize("kind", ["bulletin", "pack"])
+def test_first_page_rendered_to_png_shows_the_red_masthead(city, kind, artifacts_dir, tmp_path):
+    """Page 1 as a picture (pdftoppm), kept as a test artifact: red masthead, real glyphs."""
+    import subprocess
+
+    from PIL import Image
+
+    report = build(city, kind)
+    pdf = tmp_path / f"{kind}.pdf"
+    pdf.write_bytes(report.file.read())
+    stem = artifacts_dir / f"{kind}-page1"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(stem)],
+        check=True,
+    )
+    image = Image.open(f"{stem}.png").convert("RGB")
+    width, height = image.size
+    top = image.crop((0, 0, width, height // 4))
+    red = sum(1 for r, g, b in top.getdata() if r > 150 and g < 80 and b < 80)
+    dark = sum(1 for r, g, b in image.getdata() if r < 90 and g < 90 and b < 90)
+    assert red > 200, "the masthead is red"
+    assert dark > 500, "the page carries text, not an empty frame"
