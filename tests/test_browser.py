@@ -121,3 +121,43 @@ def test_pages_load_no_external_resources(browser, live_server, leader, competit
         page.goto(f"{live_server.url}{path}")
     assert requested and all(url.startswith(live_server.url) for url in requested)
     assert "服务器错误" not in page.content()
+
+
+def test_signing_with_evidence_verified_by_the_office_moves_stage_and_queue(
+    browser, live_server, liaison, office, commerce, competition, artifacts_dir, tmp_path
+):
+    """The week in one test: the liaison logs a signing with its contract, the office
+    verifies it; the project's stage and the verification queue change on the pages."""
+    project = make_project(commerce, "P9", name="智能装备产业园")
+    contract = tmp_path / "合同.pdf"
+    contract.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    signed_on = (timezone.localdate() - timedelta(days=1)).isoformat()
+
+    page = login(browser, live_server, "liaison_commerce", viewport={"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/projects/{project.pk}/milestones/new/")
+    page.select_option("select[name=stage]", str(int(Stage.SIGNED)))
+    page.fill("input[name=occurred_on]", signed_on)
+    page.set_input_files("input[name=evidence]", str(contract))
+    page.click("form.form button[type=submit]")
+    page.wait_for_load_state()
+    page.screenshot(path=str(artifacts_dir / "1-liaison-logged-signing.png"), full_page=True)
+    milestone = Milestone.objects.get(project=project)
+    assert milestone.status == "pending" and milestone.evidence
+
+    office_page = login(browser, live_server, "office")
+    office_page.goto(f"{live_server.url}/projects/verification/")
+    assert "智能装备产业园" in office_page.content()
+    office_page.screenshot(path=str(artifacts_dir / "2-queue-before.png"), full_page=True)
+    office_page.locator("button[formaction*='/verify/']").first.click()
+    office_page.wait_for_load_state()
+    office_page.goto(f"{live_server.url}/projects/verification/")
+    assert "智能装备产业园" not in office_page.content()
+    office_page.screenshot(path=str(artifacts_dir / "3-queue-after.png"), full_page=True)
+
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    detail = page.content()
+    page.screenshot(path=str(artifacts_dir / "4-project-signed.png"), full_page=True)
+    assert "已核实" in detail and "正式签约" in detail
+    page.goto(f"{live_server.url}/projects/?q=智能装备")
+    row = page.locator("table tbody tr").first.inner_text()
+    assert "正式签约" in row  # the list's stage reached
