@@ -32,6 +32,9 @@ LIAISON_ADDRESS, OFFICE_ADDRESS = "10.20.0.7", "10.20.0.9"
 @pytest.fixture(autouse=True)
 def _today(settings, time_machine):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.cache import cache
+
+    cache.clear()  # upload rate limits count per user and minute; ids and clocks repeat
     time_machine.move_to(datetime(2026, 6, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
 
 
