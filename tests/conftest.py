@@ -150,3 +150,13 @@ def artifacts_dir():
     path = Path(os.environ.get("TEST_ARTIFACTS_DIR", default))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: rate-limit counters are per user and minute,
+    and user ids and frozen clocks repeat from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
