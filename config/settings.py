@@ -285,5 +285,6 @@ LOGGING = {
     "formatters": {"default": formatter_config(os.environ.get("LOG_FORMAT", ""))},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes logs several INFO lines per login; accounts.security writes the useful one.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
