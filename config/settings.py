@@ -273,6 +273,9 @@ MAJOR_PROJECT_MIN_INVESTMENT = envdecimal("MAJOR_PROJECT_MIN_INVESTMENT", "5000"
 REWARD_MIN_INVESTMENT = envdecimal("REWARD_MIN_INVESTMENT", "5000")
 REWARD_MIN_REGISTERED_CAPITAL = envdecimal("REWARD_MIN_REGISTERED_CAPITAL", "2024")
 REWARD_ZONES = envlist("REWARD_ZONES", "经济开发区,港经济区")
+# A bulletin lists at most this many major (and reward-eligible) projects, largest first;
+# its counts still cover them all. A province-wide competition has thousands.
+REPORT_PROJECT_ROWS = envint("REPORT_PROJECT_ROWS", 100)
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 

@@ -454,3 +454,23 @@ def test_a_competition_without_departments_still_prints(db, kind):
     )
     html = render_document(empty, kind=kind, as_of=AS_OF, issue_number=1, issued_on=AS_OF)
     assert "参赛部门0个" in html and "没有参赛部门" in html
+
+
+@pytest.mark.parametrize("kind", ["bulletin", "pack"])
+def test_long_project_lists_print_the_largest_and_say_how_many_more(city, kind, settings):
+    """Thousands of major projects would fill a bulletin: the lists print the largest,
+    the note says how many are left out, the summary's counts still cover all of them."""
+    from competition.reports.html import render_document
+
+    settings.REPORT_PROJECT_ROWS = 1
+    html = render_document(city, kind=kind, as_of=AS_OF, issue_number=1, issued_on=AS_OF)
+    major = html.split('id="major-projects"')[1].split("</table>")[0]
+    assert "风电装备制造项目" in major and "商贸物流园项目" not in major
+    assert "前1个，另有1个重大项目未列出" in html
+    assert "重大项目2个" in html
+    assert 'id="reward-omitted"' not in html  # one reward-eligible project: all printed
+
+    settings.REPORT_PROJECT_ROWS = 100
+    html = render_document(city, kind=kind, as_of=AS_OF, issue_number=1, issued_on=AS_OF)
+    assert "商贸物流园项目" in html.split('id="major-projects"')[1].split("</table>")[0]
+    assert 'id="major-omitted"' not in html

@@ -220,6 +220,27 @@ class BulletinContent:
         return sum(1 for p in self.major_projects if p.stage >= Stage.GROUNDBREAKING)
 
     @property
+    def project_rows(self) -> int:
+        """How many rows a project list prints at most (REPORT_PROJECT_ROWS)."""
+        return settings.REPORT_PROJECT_ROWS
+
+    @property
+    def major_printed(self) -> list[ProjectLine]:
+        return self.major_projects[: self.project_rows]
+
+    @property
+    def major_omitted(self) -> int:
+        return max(len(self.major_projects) - self.project_rows, 0)
+
+    @property
+    def reward_printed(self) -> list[ProjectLine]:
+        return self.reward_projects[: self.project_rows]
+
+    @property
+    def reward_omitted(self) -> int:
+        return max(len(self.reward_projects) - self.project_rows, 0)
+
+    @property
     def major_threshold(self) -> str:
         return figure(settings.MAJOR_PROJECT_MIN_INVESTMENT)
 
