@@ -20,7 +20,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 
 from competition.models import Competition, Snapshot
-from competition.snapshots import recompute_snapshots
+from competition.snapshots import recompute_dates, recompute_snapshots
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +96,9 @@ def run_recompute(competition_id: int, *, today: date | None = None) -> list[dat
     """Recompute the dates the marker covers, then clear it unless a change came meanwhile.
 
     The marker is cleared only after the snapshots are stored, so a worker killed midway
-    leaves it set and the re-delivered task does the work again (each date is replaced
-    atomically, so running twice is harmless).
+    leaves it set and the re-delivered task does the work again (the dates are replaced
+    atomically, so running twice is harmless). Several dates (a back-dated change, an
+    import) are computed in one pass over the records and stored in one transaction.
     """
     marker = (
         Competition.objects.filter(pk=competition_id).values("stale_from", "stale_version").first()
@@ -107,8 +108,10 @@ def run_recompute(competition_id: int, *, today: date | None = None) -> list[dat
     competition = Competition.objects.get(pk=competition_id)
     today = today or timezone.localdate()
     dates = dates_to_recompute(competition, stale_from=marker["stale_from"], today=today)
-    for day in dates:
-        recompute_snapshots(competition, as_of=day)
+    if len(dates) == 1:  # the usual case: a change dated today
+        recompute_snapshots(competition, as_of=dates[0])
+    else:
+        recompute_dates(competition, dates=dates)
     cleared = Competition.objects.filter(
         pk=competition_id, stale_version=marker["stale_version"]
     ).update(stale_from=None, stale_since=None)

@@ -23,20 +23,37 @@ and signed_projects is 0. Rank: score desc (unrounded), funds_amount desc, signe
 desc, department display order asc; group ranks by the same order within each group.
 
 Arithmetic is exact (fractions) so that equal scores really tie; figures leave as Decimal.
+
+Many dates are computed from one pass over the records (`compute_leagues`): a project's
+reached date of a stage as of a day is its reached date over all the records if that is
+on or before the day, none otherwise; so per-day counts and their prefix sums give every
+window's figures.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from itertools import accumulate
 
+from django.db import connection
 from django.db.models import Count, F, Min, Q, QuerySet, Sum
 
 from competition.models import METRICS, Competition, Metric, Quota
-from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit
+from projects.models import (
+    MILESTONE_STAGES,
+    Milestone,
+    Project,
+    Receipt,
+    ReviewStatus,
+    Stage,
+    Visit,
+)
 
 # Stage metrics and the stage each one counts.
 STAGE_METRICS: dict[str, int] = {
@@ -46,6 +63,7 @@ STAGE_METRICS: dict[str, int] = {
     Metric.GROUNDBREAKING_PROJECTS: Stage.GROUNDBREAKING,
 }
 SCORED_STAGES = sorted(STAGE_METRICS.values())
+STAGE_METRIC: dict[int, str] = {stage: str(metric) for metric, stage in STAGE_METRICS.items()}
 DECIMAL_PLACES = Decimal("0.000000000001")
 
 
@@ -128,6 +146,11 @@ def _before_loss() -> Q:
     return Q(project__lost_on__isnull=True) | Q(occurred_on__lte=F("project__lost_on"))
 
 
+# Milestone stages that count towards a scored stage: "funds received" is reached by
+# receipts only (a milestone of that stage is refused on entry).
+COUNTED_MILESTONE_STAGES = [s for s in MILESTONE_STAGES if s >= Stage.INTENT]
+
+
 def stage_dates_by_project(
     *, statuses: list[str], department_ids=None, up_to: date | None = None
 ) -> dict[int, tuple[int, dict[int, date]]]:
@@ -136,6 +159,10 @@ def stage_dates_by_project(
     Two aggregate queries: earliest counted milestone per (project, stage) and earliest
     counted receipt per project. The "reached" date of a stage is the minimum over that
     stage and every later one (a suffix minimum along the stage order).
+
+    The project-by-project reference of the rule, for tracing a figure to its projects
+    (`counted_projects`, progress, reports). The league counts with `project_figures`,
+    one statement that computes the same inside the database (tests prove they agree).
     """
     milestones = Milestone.objects.filter(_before_loss(), status__in=statuses)
     receipts = Receipt.objects.filter(_before_loss(), status__in=statuses)
@@ -149,7 +176,7 @@ def stage_dates_by_project(
     earliest: dict[int, dict[int, date]] = defaultdict(dict)
     department_of: dict[int, int] = {}
     for row in (
-        milestones.filter(stage__gte=Stage.INTENT)
+        milestones.filter(stage__in=COUNTED_MILESTONE_STAGES)
         .values("project_id", "project__department_id", "stage")
         .annotate(first=Min("occurred_on"))
         .order_by()
@@ -178,52 +205,235 @@ def stage_dates_by_project(
     return reached
 
 
-def count_actuals(
-    *, window: Window, statuses: list[str], department_ids: list[int]
-) -> dict[int, dict[str, Decimal]]:
-    """Every department's seven metric actuals inside `window` (four aggregate queries)."""
-    actuals = {d: {m: Decimal(0) for m in METRICS} for d in department_ids}
-    if not window.started:
-        return actuals
-    in_window = {"occurred_on__gte": window.start, "occurred_on__lte": window.end}
+# The figures that come from milestones and receipts, in one statement. Raw SQL: the ORM
+# cannot aggregate over a union of two models' rows, nor aggregate an aggregate (per
+# project, then per department).
+# `counted`: the counted milestones of scored stages and receipts (stage "funds received")
+# up to `end`, before any loss, with their project's department.
+# `reached`: per project, the date it reached each stage: the earliest of its counted
+# records of that stage or a later one.
+# Then per department: the projects whose reached date of each stage lies in [start, end],
+# and the sum of the receipts dated in it; for one window directly, or by day for many.
+_COUNTED_SQL = """
+WITH counted AS (
+    SELECT p.department_id, x.project_id, x.stage, x.occurred_on, x.amount
+      FROM (
+            SELECT project_id, stage, occurred_on, NULL AS amount FROM {milestone}
+             WHERE status IN ({statuses}) AND stage IN ({milestone_stages}) AND occurred_on <= %s
+            UNION ALL
+            SELECT project_id, {funded}, occurred_on, amount FROM {receipt}
+             WHERE status IN ({statuses}) AND occurred_on <= %s
+           ) x
+      JOIN {project} p ON p.id = x.project_id
+     WHERE (p.lost_on IS NULL OR x.occurred_on <= p.lost_on) AND p.department_id IN ({departments})
+), reached AS (
+    SELECT department_id, {reached_columns}
+      FROM counted GROUP BY project_id, department_id
+)
+"""
+# One window: one row per department. The funds are summed per project inside `reached`
+# so that `counted` is read once (PostgreSQL then inlines it instead of materialising it).
+_IN_WINDOW_FUNDS = "SUM(CASE WHEN stage = {funded} AND occurred_on >= %s THEN amount END) AS funds"
+_IN_WINDOW_SQL = "SELECT department_id, {counts}, SUM(funds) FROM reached GROUP BY department_id"
+# Many windows: one row per department, figure and day.
+_BY_DAY_COUNT_SQL = """
+SELECT department_id, '{metric}', reached_{stage}, COUNT(*) FROM reached
+ WHERE reached_{stage} >= %s AND reached_{stage} <= %s
+ GROUP BY department_id, reached_{stage}
+"""
+_BY_DAY_FUNDS_SQL = """
+SELECT department_id, '{metric}', occurred_on, SUM(amount) FROM counted
+ WHERE stage = {funded} AND occurred_on >= %s
+ GROUP BY department_id, occurred_on
+"""
 
+
+def _project_figures_sql(*, statuses: int, departments: int, by_date: bool) -> str:
+    """The statement of `project_figures`; its parameters are listed there."""
+
+    def marks(n: int) -> str:
+        return ", ".join(["%s"] * n)
+
+    stages = [int(s) for s in SCORED_STAGES]
+    funded = int(Stage.FUNDED)
+    reached_columns = [
+        f"MIN(CASE WHEN stage >= {s} THEN occurred_on END) AS reached_{s}" for s in stages
+    ]
+    if not by_date:
+        reached_columns.append(_IN_WINDOW_FUNDS.format(funded=funded))
+    sql = _COUNTED_SQL.format(
+        milestone=connection.ops.quote_name(Milestone._meta.db_table),
+        receipt=connection.ops.quote_name(Receipt._meta.db_table),
+        project=connection.ops.quote_name(Project._meta.db_table),
+        statuses=marks(statuses),
+        departments=marks(departments),
+        milestone_stages=", ".join(str(int(s)) for s in COUNTED_MILESTONE_STAGES),
+        funded=funded,
+        reached_columns=", ".join(reached_columns),
+    )
+    if not by_date:
+        counts = ", ".join(
+            f"COUNT(CASE WHEN reached_{s} >= %s AND reached_{s} <= %s THEN 1 END)" for s in stages
+        )
+        return sql + _IN_WINDOW_SQL.format(counts=counts)
+    parts = [_BY_DAY_COUNT_SQL.format(metric=STAGE_METRIC[s], stage=s) for s in stages]
+    parts.append(_BY_DAY_FUNDS_SQL.format(metric=Metric.FUNDS_AMOUNT.value, funded=funded))
+    return sql + " UNION ALL ".join(parts)
+
+
+def _as_date(value) -> date:
+    # SQLite returns computed dates (MIN, CASE) as ISO text: no declared column type.
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+_AMOUNT_PLACES = Decimal(1).scaleb(-Receipt._meta.get_field("amount").decimal_places)
+
+
+def _as_amount(value) -> Decimal:
+    # SQLite sums decimals as floats; put them back to the column's places, as the ORM does.
+    return Decimal(str(value or 0)).quantize(_AMOUNT_PLACES)
+
+
+def project_figures(
+    *,
+    statuses: Sequence[str],
+    department_ids: Sequence[int],
+    start: date,
+    end: date,
+    by_date: bool = False,
+) -> list[tuple[int, str, date | None, int | Decimal]]:
+    """(department_id, metric, day, value) for the figures milestones and receipts make.
+
+    The stage metrics count the projects whose reached date of the stage (as
+    `stage_dates_by_project` defines it: counted records up to `end`, before any loss,
+    with a status in `statuses`) lies in [start, end]; funds_amount sums the counted
+    receipts dated in it. `by_date`: one row per day reached or received (to read many
+    windows ending inside [start, end] off one result); otherwise one row per department
+    and metric, day None. One aggregate statement whatever the number of records.
+    """
+    if not department_ids or not statuses:
+        return []
+    sql = _project_figures_sql(
+        statuses=len(statuses), departments=len(department_ids), by_date=by_date
+    )
+    params: list = [*statuses, end, *statuses, end, *department_ids]
+    windows = [start, end] * len(SCORED_STAGES)
+    params += [*windows, start] if by_date else [start, *windows]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if by_date:
+        return [
+            (d, metric, _as_date(day), _as_amount(v) if metric == Metric.FUNDS_AMOUNT else v)
+            for d, metric, day, v in rows
+        ]
+    metrics = [*(STAGE_METRIC[s] for s in SCORED_STAGES), Metric.FUNDS_AMOUNT.value]
+    return [
+        (row[0], metric, None, _as_amount(v) if metric == Metric.FUNDS_AMOUNT else v)
+        for row in rows
+        for metric, v in zip(metrics, row[1:], strict=True)
+        if v
+    ]
+
+
+class Tallies:
+    """Counted amounts per department and metric, by day; summed for any window on demand.
+
+    The queries behind it read nothing before the competition's start, so a window's
+    figure is the sum of every amount dated up to the window's end (a prefix sum).
+    """
+
+    def __init__(self, department_ids: Iterable[int]):
+        self.department_ids = list(department_ids)
+        self._amounts: dict[tuple[int, str], dict[date, Decimal]] = defaultdict(dict)
+        self._prefix: dict[tuple[int, str], tuple[list[date], list[Decimal]]] | None = None
+
+    def add(self, *, department_id: int, metric: str, day: date, amount) -> None:
+        by_day = self._amounts[(department_id, metric)]
+        by_day[day] = by_day.get(day, Decimal(0)) + Decimal(amount)
+        self._prefix = None
+
+    def _prefixes(self) -> dict[tuple[int, str], tuple[list[date], list[Decimal]]]:
+        if self._prefix is None:
+            self._prefix = {}
+            for key, by_day in self._amounts.items():
+                days = sorted(by_day)
+                self._prefix[key] = (days, list(accumulate(by_day[d] for d in days)))
+        return self._prefix
+
+    def actuals(self, window: Window) -> dict[int, dict[str, Decimal]]:
+        """Every department's seven metric actuals inside `window`."""
+        actuals = {d: {m: Decimal(0) for m in METRICS} for d in self.department_ids}
+        if not window.started:
+            return actuals
+        for (department_id, metric), (days, sums) in self._prefixes().items():
+            upto = bisect_right(days, window.end)
+            if upto:
+                actuals[department_id][metric] = sums[upto - 1]
+        return actuals
+
+
+def tally_records(
+    *,
+    statuses: Sequence[str],
+    department_ids: Sequence[int],
+    start: date,
+    end: date,
+    by_date: bool = False,
+) -> Tallies:
+    """The counted visits and project figures dated in [start, end] (two queries).
+
+    `by_date`: by day, so that any window from `start` to a day up to `end` can be read
+    off the result; otherwise summed over the whole range (fewer rows to fetch).
+    """
+    tallies = Tallies(department_ids)
+    day = ["occurred_on"] if by_date else []
     for row in (
-        Visit.objects.filter(department_id__in=department_ids, **in_window)
-        .values("department_id")
+        Visit.objects.filter(
+            department_id__in=department_ids, occurred_on__gte=start, occurred_on__lte=end
+        )
+        .values("department_id", *day)
         .annotate(batches=Count("id"), persons=Sum("persons"))
         .order_by()
     ):
-        actuals[row["department_id"]][Metric.VISIT_BATCHES] = Decimal(row["batches"])
-        actuals[row["department_id"]][Metric.VISITORS] = Decimal(row["persons"] or 0)
-
-    for row in (
-        Receipt.objects.filter(
-            _before_loss(),
-            status__in=statuses,
-            project__department_id__in=department_ids,
-            **in_window,
+        on = row["occurred_on"] if by_date else end
+        department_id = row["department_id"]
+        tallies.add(
+            department_id=department_id, metric=Metric.VISIT_BATCHES, day=on, amount=row["batches"]
         )
-        .values("project__department_id")
-        .annotate(total=Sum("amount"))
-        .order_by()
+        tallies.add(
+            department_id=department_id, metric=Metric.VISITORS, day=on, amount=row["persons"] or 0
+        )
+    for department_id, metric, on, value in project_figures(
+        statuses=statuses, department_ids=department_ids, start=start, end=end, by_date=by_date
     ):
-        actuals[row["project__department_id"]][Metric.FUNDS_AMOUNT] = Decimal(row["total"] or 0)
+        tallies.add(department_id=department_id, metric=metric, day=on or end, amount=value)
+    return tallies
 
-    reached = stage_dates_by_project(
-        statuses=statuses, department_ids=department_ids, up_to=window.end
+
+def count_actuals(
+    *, window: Window, statuses: list[str], department_ids: list[int]
+) -> dict[int, dict[str, Decimal]]:
+    """Every department's seven metric actuals inside `window` (two aggregate queries)."""
+    if not window.started:
+        return Tallies(department_ids).actuals(window)
+    tallies = tally_records(
+        statuses=statuses, department_ids=department_ids, start=window.start, end=window.end
     )
-    for department_id, dates in reached.values():
-        for metric, stage in STAGE_METRICS.items():
-            when = dates.get(stage)
-            if when is not None and window.start <= when <= window.end:
-                actuals[department_id][metric] += 1
-    return actuals
+    return tallies.actuals(window)
 
 
 def timeline_ratio(*, actual: Decimal, target: Decimal, window: Window, cap: Decimal) -> Fraction:
     """actual / (T × f), capped at `cap`. Callers ensure T > 0 and f > 0."""
-    ratio = Fraction(actual) / (Fraction(target) * window.fraction)
-    return min(ratio, Fraction(cap))
+    # Integer arithmetic and one Fraction at the end: a recompute of many dates calls this
+    # for every department, metric and date.
+    a_num, a_den = actual.as_integer_ratio()
+    t_num, t_den = target.as_integer_ratio()
+    c_num, c_den = cap.as_integer_ratio()
+    num, den = a_num * t_den * window.days, a_den * t_num * window.elapsed
+    if num * c_den >= c_num * den:
+        return Fraction(c_num, c_den)
+    return Fraction(num, den)
 
 
 def score_department(
@@ -235,21 +445,27 @@ def score_department(
     cap: Decimal,
 ) -> tuple[Fraction, dict[str, Fraction | None], bool]:
     """(score, ratio per metric, whether anything was scored) for one department."""
-    ratios: dict[str, Fraction | None] = {}
-    weighted = Fraction(0)
-    weight_sum = Fraction(0)
+    ratios: dict[str, Fraction | None] = dict.fromkeys(METRICS)
+    if not window.started:
+        return Fraction(0), ratios, False
+    # Σ w·ratio and Σ w as unreduced integer fractions, reduced once at the end.
+    num, den = 0, 1
+    weight_num, weight_den = 0, 1
     for metric in METRICS:
         target, weight = targets.get(metric, Decimal(0)), weights.get(metric, Decimal(0))
-        if not window.started or target <= 0 or weight <= 0:
-            ratios[metric] = None
+        if target <= 0 or weight <= 0:
             continue
         ratio = timeline_ratio(actual=actuals[metric], target=target, window=window, cap=cap)
         ratios[metric] = ratio
-        weighted += Fraction(weight) * ratio
-        weight_sum += Fraction(weight)
-    if weight_sum == 0:
+        w_num, w_den = weight.as_integer_ratio()
+        num, den = (
+            num * w_den * ratio.denominator + w_num * ratio.numerator * den,
+            den * w_den * ratio.denominator,
+        )
+        weight_num, weight_den = weight_num * w_den + w_num * weight_den, weight_den * w_den
+    if weight_num == 0:
         return Fraction(0), ratios, False
-    return weighted / weight_sum, ratios, True
+    return Fraction(num * weight_den, den * weight_num), ratios, True
 
 
 def _to_decimal(value: Fraction) -> Decimal:
@@ -288,17 +504,65 @@ def participants(competition: Competition) -> QuerySet[Quota]:
 def compute_league(competition: Competition, *, as_of: date) -> League:
     """Every participating department's figures, score, cards and ranks as of `as_of`.
 
-    Queries: quotas (1), weights (1), visits (1), receipt sums (1), milestone and receipt
-    stage dates (2): six whatever the number of departments and records.
+    Queries: quotas (1), weights (1), visits (1), the figures milestones and receipts make
+    (`project_figures`, 1): four whatever the number of departments and records (two
+    before the window starts).
     """
-    window = window_for(competition, as_of=as_of)
+    return compute_leagues(competition, [as_of])[0]
+
+
+def compute_leagues(competition: Competition, dates: Iterable[date]) -> list[League]:
+    """The league as of each of `dates` (in that order), from one pass over the records.
+
+    Each is identical to `compute_league(competition, as_of=day)`. The records are read
+    once, by day, from the competition's start to the latest window end: as of any day,
+    a project's reached date of a stage is its reached date over all records if that is
+    on or before the day, and none otherwise (records dated later are simply not there
+    yet; statuses and the loss rule do not depend on the day). So every window's figures
+    are prefix sums of the same per-day counts. Queries: the four of `compute_league`
+    whatever the number of dates; when all windows end on one day (one date, or dates
+    past the end) the records are summed per department instead of per day.
+    """
+    dates = list(dates)
+    windows = [window_for(competition, as_of=day) for day in dates]
     quotas = list(participants(competition))
     weights = competition.weights()
-    statuses = counted_statuses(competition)
-    actuals = count_actuals(
-        window=window, statuses=statuses, department_ids=[q.department_id for q in quotas]
-    )
+    department_ids = [q.department_id for q in quotas]
+    ends = {w.end for w in windows if w.started}
+    tallies = Tallies(department_ids)
+    if ends:
+        tallies = tally_records(
+            statuses=counted_statuses(competition),
+            department_ids=department_ids,
+            start=competition.start_date,
+            end=max(ends),
+            by_date=len(ends) > 1,
+        )
+    return [
+        _league(
+            competition,
+            as_of=day,
+            window=window,
+            quotas=quotas,
+            weights=weights,
+            actuals=tallies.actuals(window),
+        )
+        for day, window in zip(dates, windows, strict=True)
+    ]
+
+
+def _league(
+    competition: Competition,
+    *,
+    as_of: date,
+    window: Window,
+    quotas: list[Quota],
+    weights: dict[str, Decimal],
+    actuals: dict[int, dict[str, Decimal]],
+) -> League:
+    """Score, card and rank every participant from its actuals (no queries)."""
     cap = Decimal(competition.cap)
+    yellow_threshold = Fraction(competition.yellow_threshold)
     results = []
     for quota in quotas:
         department = quota.department
@@ -320,7 +584,7 @@ def compute_league(competition: Competition, *, as_of: date) -> League:
                 score=_to_decimal(score),
                 exact_score=score,
                 scored=scored,
-                yellow_card=scored and score < Fraction(competition.yellow_threshold),
+                yellow_card=scored and score < yellow_threshold,
                 zero_result=window.started and dept_actuals[Metric.SIGNED_PROJECTS] == 0,
             )
         )
