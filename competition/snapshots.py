@@ -63,6 +63,8 @@ def _insert(rows: list[dict]) -> None:
     value of those arrays in Python: seconds for a whole window's 20,000 rows, where COPY
     takes a fraction of that. The COPY is logged as a query like any other.
     """
+    if not rows:
+        return
     if connection.vendor != "postgresql":
         Snapshot.objects.bulk_create(Snapshot(**row) for row in rows)
         return
