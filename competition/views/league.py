@@ -11,6 +11,7 @@ from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
 from competition import explain as explain_rules
+from competition import pagecache
 from competition.access import require_league_reader
 from competition.filters import LeagueFilter
 from competition.home import active_competition
@@ -22,6 +23,8 @@ from config.tables import configure
 from departments.models import Department
 
 EXPORT_FORMATS = ("csv", "xlsx")
+# The rank change compares with the snapshot this many days earlier.
+COMPARE_DAYS = 7
 
 
 def _league_params(request):
@@ -36,44 +39,70 @@ def _league_params(request):
     return data
 
 
-def _snapshot_rows(competition: Competition, as_of):
-    """That date's snapshot, computed and stored first if nobody asked for it before."""
-    rows = Snapshot.objects.filter(competition=competition, as_of=as_of)
-    if not rows.exists():
+def _snapshot_version(competition: Competition, as_of) -> pagecache.Version:
+    """The version of that date's snapshot, computed and stored first if nobody asked for
+    it before (then read again: the stored rows are what the page shows)."""
+    compared_to = as_of - timedelta(days=COMPARE_DAYS)
+    version = pagecache.snapshot_version(competition, as_of=as_of, compared_to=compared_to)
+    if version.current is None:
         recompute_snapshots(competition, as_of=as_of)
-    return rows
+        version = pagecache.snapshot_version(competition, as_of=as_of, compared_to=compared_to)
+    return version
 
 
 @login_required
 def league(request):
+    """The stored snapshot of a date as a table; its HTML is cached on the snapshot's version.
+
+    Queries on a cache hit: session, user, roles (2), the form's competition (and group)
+    lookup, the snapshot version, the form's competition choices (twice: the required
+    select reads its first choice) and group choices, session save (3). A miss adds the
+    snapshot rows and last week's ranks (2); a date never viewed before adds its
+    recompute and a second version read.
+    """
     require_league_reader(request)
     filterset = LeagueFilter(_league_params(request), queryset=Snapshot.objects.all())
-    context = {"filter": filterset, "table": None}
+    context = {"filter": filterset, "table": None, "table_html": None}
     if filterset.is_valid():
         competition = filterset.form.cleaned_data["competition"]
         as_of = filterset.form.cleaned_data["as_of"]
         if as_of > timezone.localdate():
             filterset.form.add_error("as_of", _("统计日期不能晚于今天。"))
     if filterset.is_valid() and not filterset.form.errors:
-        _snapshot_rows(competition, as_of)
-        rows = filterset.qs.order_by("rank")
+        version = _snapshot_version(competition, as_of)
         export = request.GET.get("_export")
         if export in EXPORT_FORMATS:
             name = f"{competition.name}-排名-{as_of.isoformat()}.{export}"
+            rows = filterset.qs.order_by("rank")
             return TableExport(export, LeagueExportTable(rows)).response(filename=name)
-        previous = dict(
-            Snapshot.objects.filter(
-                competition=competition, as_of=as_of - timedelta(days=7)
-            ).values_list("department_id", "rank")
+        compared_to = as_of - timedelta(days=COMPARE_DAYS)
+
+        def render_table() -> str:
+            previous = dict(
+                Snapshot.objects.filter(competition=competition, as_of=compared_to).values_list(
+                    "department_id", "rank"
+                )
+            )
+            table = LeagueTable(filterset.qs.order_by("rank"), previous_ranks=previous)
+            RequestConfig(request, paginate=False).configure(table)
+            context["table"] = table  # only when rendered (a cache miss)
+            return table.as_html(request)
+
+        # The whole query string keys the entry: the group filter, the sort, and the sort
+        # links, which repeat the other parameters.
+        context["table_html"] = pagecache.cached_html(
+            "league",
+            competition_id=competition.pk,
+            as_of=as_of,
+            version=version,
+            params=list(request.GET.lists()),
+            render=render_table,
         )
-        table = LeagueTable(rows, previous_ranks=previous)
-        RequestConfig(request, paginate=False).configure(table)
         context.update(
-            table=table,
             competition=competition,
             as_of=as_of,
             stale=competition.stale_from is not None,
-            compared_to=as_of - timedelta(days=7) if previous else None,
+            compared_to=compared_to if version.previous else None,
         )
     return render(request, "competition/league.html", context)
 
