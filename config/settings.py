@@ -120,6 +120,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several threads write during browser tests and local use; wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Every select list of a form iterates its queryset; a server-side cursor costs three
+    # round trips (DECLARE, FETCH, CLOSE) for a few dozen rows, and breaks behind a
+    # transaction-pooling pgbouncer. Our largest reads (exports) fit in memory.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = envbool(
+        "DB_DISABLE_SERVER_SIDE_CURSORS", True
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -246,6 +253,13 @@ CONTENT_SECURITY_POLICY = {
 # Celery: no broker configured means every task runs in-process (embedded mode).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# After a recompute the worker renders today's league table and dashboard into the shared
+# cache (competition/warm.py), so that no reader waits for them. Off without a broker (the
+# recompute runs inside the request that saved the record) or without a shared cache (the
+# worker would fill only its own memory).
+WARM_PAGES_AFTER_RECOMPUTE = envbool(
+    "WARM_PAGES_AFTER_RECOMPUTE", bool(CELERY_BROKER_URL and CACHE_URL)
+)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

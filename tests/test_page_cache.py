@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from competition import pagecache
 from competition.models import Competition, Quota, Snapshot
 from competition.snapshots import recompute_snapshots
+from competition.warm import warm_pages
 from departments.models import Department
 from projects.models import Industry, Stage
 from tests.conftest import make_milestone, make_project, make_receipt, make_visit
@@ -359,3 +360,38 @@ def test_constant_queries(client, comp, leader, groups, n):
     assert league == (LEAGUE_MISS, LEAGUE_HIT)
     assert grouped == (LEAGUE_MISS + 1, LEAGUE_HIT + 1)  # the form's lookup of the group
     assert dashboard == (DASHBOARD_MISS, DASHBOARD_HIT)
+
+
+# --- warmed by the worker after a recompute (competition.warm) ---------------------------
+
+
+@pytest.mark.django_db
+def test_nothing_to_warm_before_the_snapshot_is_stored(comp):
+    assert warm_pages(comp, today=TODAY) is False
+
+
+@pytest.mark.django_db
+def test_the_first_reader_after_warming_gets_the_cached_pages(client, comp, leader):
+    client.force_login(leader)
+    recompute_snapshots(comp, as_of=TODAY)
+    miss_league = _get(client, "/league/")
+    miss_dashboard = _get(client, "/dashboard/")
+    assert miss_league.context["table"] is not None  # rendered for this reader
+
+    cache.clear()
+    assert warm_pages(comp, today=TODAY) is True
+    league = _get(client, "/league/")
+    dashboard = _get(client, "/dashboard/")
+    assert league.context["table"] is None  # served from what the worker rendered
+    assert _table(league) == _table(miss_league)
+    assert _body(dashboard) == _body(miss_dashboard)
+    assert dashboard.queries < miss_dashboard.queries
+
+
+@pytest.mark.django_db
+def test_a_page_opened_with_a_query_string_is_not_the_warmed_one(client, comp, leader):
+    client.force_login(leader)
+    recompute_snapshots(comp, as_of=TODAY)
+    warm_pages(comp, today=TODAY)
+    sorted_page = _get(client, "/league/", sort="-score")
+    assert sorted_page.context["table"] is not None

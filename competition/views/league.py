@@ -50,6 +50,38 @@ def _snapshot_version(competition: Competition, as_of) -> pagecache.Version:
     return version
 
 
+def league_table_html(request, competition: Competition, *, as_of, version, rows):
+    """The league table of `rows` (one date's snapshot, filtered) as HTML, cached; and the
+    table itself when it was rendered (a cache miss), else None.
+
+    The whole query string keys the entry: the group filter, the sort, and the sort links,
+    which repeat the other parameters. Queries on a miss: the rows and last week's ranks.
+    """
+    compared_to = as_of - timedelta(days=COMPARE_DAYS)
+    rendered = []
+
+    def render_table() -> str:
+        previous = dict(
+            Snapshot.objects.filter(competition=competition, as_of=compared_to).values_list(
+                "department_id", "rank"
+            )
+        )
+        table = LeagueTable(rows.order_by("rank"), previous_ranks=previous)
+        RequestConfig(request, paginate=False).configure(table)
+        rendered.append(table)
+        return table.as_html(request)
+
+    html = pagecache.cached_html(
+        "league",
+        competition_id=competition.pk,
+        as_of=as_of,
+        version=version,
+        params=list(request.GET.lists()),
+        render=render_table,
+    )
+    return html, (rendered[0] if rendered else None)
+
+
 @login_required
 def league(request):
     """The stored snapshot of a date as a table; its HTML is cached on the snapshot's version.
@@ -75,29 +107,10 @@ def league(request):
             name = f"{competition.name}-排名-{as_of.isoformat()}.{export}"
             rows = filterset.qs.order_by("rank")
             return TableExport(export, LeagueExportTable(rows)).response(filename=name)
-        compared_to = as_of - timedelta(days=COMPARE_DAYS)
-
-        def render_table() -> str:
-            previous = dict(
-                Snapshot.objects.filter(competition=competition, as_of=compared_to).values_list(
-                    "department_id", "rank"
-                )
-            )
-            table = LeagueTable(filterset.qs.order_by("rank"), previous_ranks=previous)
-            RequestConfig(request, paginate=False).configure(table)
-            context["table"] = table  # only when rendered (a cache miss)
-            return table.as_html(request)
-
-        # The whole query string keys the entry: the group filter, the sort, and the sort
-        # links, which repeat the other parameters.
-        context["table_html"] = pagecache.cached_html(
-            "league",
-            competition_id=competition.pk,
-            as_of=as_of,
-            version=version,
-            params=list(request.GET.lists()),
-            render=render_table,
+        context["table_html"], context["table"] = league_table_html(
+            request, competition, as_of=as_of, version=version, rows=filterset.qs
         )
+        compared_to = as_of - timedelta(days=COMPARE_DAYS)
         context.update(
             competition=competition,
             as_of=as_of,
