@@ -9,7 +9,8 @@ total for that metric.
 The timeline (时序进度) of a metric on day n is the sum of the departments' targets × n / days:
 where the city should be if every department kept pace with its quota.
 
-Queries: target sums (1), visits by date (1), stage dates (2), whatever the data size.
+Queries: the participants' targets (1), visits by date (1), stage figures by date (1),
+whatever the data size.
 """
 
 from __future__ import annotations
@@ -19,16 +20,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count
 
 from competition.models import Competition, Metric, Quota
-from competition.scoring import (
-    STAGE_METRICS,
-    Window,
-    counted_statuses,
-    stage_dates_by_project,
-    window_for,
-)
+from competition.scoring import Window, counted_statuses, project_figures, window_for
 from projects.models import Visit
 
 # The metrics the progress chart follows, in the speech's order of action.
@@ -76,15 +71,21 @@ class ProgressSeries:
 def cumulative_progress(competition: Competition, *, as_of: date) -> ProgressSeries:
     """Cumulative visit batches and stage counts per day of `competition`'s window to `as_of`."""
     window = window_for(competition, as_of=as_of)
-    participants = Quota.objects.filter(competition=competition)
-    sums = participants.aggregate(**{m: Sum(m) for m in PROGRESS_METRICS})
-    targets = {m: Decimal(sums[m] or 0) for m in PROGRESS_METRICS}
+    quotas = list(
+        Quota.objects.filter(competition=competition).values_list(
+            "department_id", *PROGRESS_METRICS
+        )
+    )
+    department_ids = [row[0] for row in quotas]
+    targets = {
+        m: sum((Decimal(row[i] or 0) for row in quotas), Decimal(0))
+        for i, m in enumerate(PROGRESS_METRICS, start=1)
+    }
     dates = [window.start + timedelta(days=i) for i in range(window.elapsed)]
     actual: dict[str, list[int]] = {m: [0] * len(dates) for m in PROGRESS_METRICS}
-    if not dates:
+    if not dates or not department_ids:
         return ProgressSeries(competition, as_of, window, dates, actual, targets)
 
-    department_ids = participants.values("department_id")
     per_day: dict[str, Counter[date]] = {m: Counter() for m in PROGRESS_METRICS}
     visits = (
         Visit.objects.filter(
@@ -99,14 +100,16 @@ def cumulative_progress(competition: Competition, *, as_of: date) -> ProgressSer
     for row in visits:
         per_day[Metric.VISIT_BATCHES][row["occurred_on"]] = row["batches"]
 
-    reached = stage_dates_by_project(
-        statuses=counted_statuses(competition), department_ids=department_ids, up_to=window.end
-    )
-    for _department_id, stage_dates in reached.values():
-        for metric, stage in STAGE_METRICS.items():
-            when = stage_dates.get(stage)
-            if metric in per_day and when is not None and window.start <= when <= window.end:
-                per_day[metric][when] += 1
+    # The day each project reached each stage inside the window, as the league counts it.
+    for _department_id, metric, day, value in project_figures(
+        statuses=counted_statuses(competition),
+        department_ids=department_ids,
+        start=window.start,
+        end=window.end,
+        by_date=True,
+    ):
+        if metric in per_day:
+            per_day[metric][day] += value
 
     for metric, counts in per_day.items():
         running = 0

@@ -235,9 +235,9 @@ def _count_queries(client, **params):
 # session, user, person + liaison_for (roles: 2), the competition (active_competition, or
 # the form's lookup of the chosen one), the snapshot version, the competition choices of
 # the form, session save (SAVEPOINT, UPDATE, RELEASE) = 10 with the figures cached; a miss
-# adds the snapshot rows, the project mix and progress (target sums, visits by date,
-# milestone and receipt stage dates: 4) = 16.
-EXPECTED_HIT, EXPECTED_MISS = 10, 16
+# adds the snapshot rows, the project mix and progress (targets, visits by date, stage
+# figures by date: 3) = 15.
+EXPECTED_HIT, EXPECTED_MISS = 10, 15
 
 
 def _miss_then_hit(client, **params):

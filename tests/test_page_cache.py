@@ -338,10 +338,10 @@ def _miss_then_hit(client, get, **params):
 # RELEASE).
 LEAGUE_MISS, LEAGUE_HIT = 14, 12
 # The dashboard: session, user, roles (2), the competition (active_competition), the
-# snapshot version, [miss: snapshot rows, project mix, progress (target sums, visits by
-# date, milestone and receipt stage dates)], the form's competition choices, session save
+# snapshot version, [miss: snapshot rows, project mix, progress (targets, visits by date,
+# stage figures by date)], the form's competition choices, session save
 # (SAVEPOINT, UPDATE, RELEASE).
-DASHBOARD_MISS, DASHBOARD_HIT = 16, 10
+DASHBOARD_MISS, DASHBOARD_HIT = 15, 10
 
 
 @pytest.mark.django_db

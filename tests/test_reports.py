@@ -374,11 +374,11 @@ def test_pack_content_runs_a_fixed_number_of_queries(city):
     _add_departments(city, 6, start=1)
     many, pack = queries()
     assert len(pack.pages) == 9
-    # league 6 (quotas, weights, visits, receipt sums, milestone and receipt stage dates),
-    # project mix 1, progress 4 (target sums, visits by day, stage dates 2), major and
-    # reward-eligible projects 2, their stage dates 2; then metric weights, departments,
-    # liaisons, projects, their stage dates 2, visits.
-    assert few == many == 22
+    # league 4 (quotas, weights, visits, milestone and receipt figures), project mix 1,
+    # progress 3 (targets, visits by day, stage figures by day), major and reward-eligible
+    # projects 2, their stage dates 2; then metric weights, departments, liaisons,
+    # projects, their stage dates 2, visits.
+    assert few == many == 19
 
 
 def names(lines):

@@ -5,7 +5,7 @@ Every figure comes from the scoring engine (competition.scoring.compute_league),
 (competition.progress); this module only selects, groups and formats them.
 
 Queries are fixed whatever the number of departments, projects and records:
-bulletin_content 15 (league 6, project mix 1, progress 4, major and reward-eligible
+bulletin_content 12 (league 4, project mix 1, progress 3, major and reward-eligible
 projects 2, their stage dates 2); pack_content adds 7 (metric weights 1, departments 1,
 their liaisons 1, projects 1, their stage dates 2, visits 1).
 """
@@ -263,7 +263,7 @@ def _score_charts(league: League) -> list[SafeString]:
 
 
 def bulletin_content(competition: Competition, *, as_of: date) -> BulletinContent:
-    """The weekly bulletin's figures for `competition` as of `as_of` (15 queries)."""
+    """The weekly bulletin's figures for `competition` as of `as_of` (12 queries)."""
     league = compute_league(competition, as_of=as_of)
     department_ids = [r.department_id for r in league.rows]
     mix = diagnostics.project_mix(department_ids=department_ids, as_of=as_of)
@@ -383,8 +383,8 @@ def metric_lines(result: DepartmentResult, *, league: League, weights) -> list[M
 def pack_content(competition: Competition, *, as_of: date) -> PackContent:
     """The briefing pack's figures: the bulletin's, then each department's in rank order.
 
-    Queries: bulletin_content's 15, plus metric weights, departments, liaisons, projects,
-    their stage dates (2) and the counted visits: 22 whatever the number of departments.
+    Queries: bulletin_content's 12, plus metric weights, departments, liaisons, projects,
+    their stage dates (2) and the counted visits: 19 whatever the number of departments.
     """
     summary = bulletin_content(competition, as_of=as_of)
     league = summary.league

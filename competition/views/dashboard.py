@@ -8,7 +8,7 @@ snapshot's version (competition.pagecache explains why that is safe).
 
 Queries, whatever the number of departments and records: session, user, roles (2), the
 competition (1), the snapshot version (1), the form's competition choices (1), session
-save (3). A cache miss adds the snapshot rows (1), the project mix (1) and progress (4);
+save (3). A cache miss adds the snapshot rows (1), the project mix (1) and progress (3);
 a date never viewed before adds its recompute and a second version read. A date after
 today is computed live (compute_league, 6 queries) and neither stored nor cached: a
 snapshot is of a day that has happened.
