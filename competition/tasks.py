@@ -2,8 +2,9 @@
 
 from celery import shared_task
 from django.db import DatabaseError
+from django.utils import timezone
 
-from competition import recompute
+from competition import recompute, warm
 
 RELIABLE = {
     "acks_late": True,
@@ -18,14 +19,20 @@ RELIABLE = {
 
 @shared_task(**RELIABLE)
 def recompute_competition(competition_id: int) -> list[str]:
-    """Recompute the snapshots a change made stale."""
-    return [d.isoformat() for d in recompute.run_recompute(competition_id)]
+    """Recompute the snapshots a change made stale, then render today's pages."""
+    dates = recompute.run_recompute(competition_id)
+    warm.warm_after_recompute(competition_id, dates=dates)
+    return [d.isoformat() for d in dates]
 
 
 @shared_task(**RELIABLE)
 def nightly_snapshots() -> list[int]:
     """Snapshot every active competition for the new day (scheduled by celery beat)."""
-    return recompute.snapshot_today()
+    today = timezone.localdate()
+    done = recompute.snapshot_today(today=today)
+    for competition_id in done:
+        warm.warm_after_recompute(competition_id, dates=[today], today=today)
+    return done
 
 
 @shared_task(**RELIABLE)
@@ -53,8 +60,6 @@ def build_report(report_id: str) -> str:
 @shared_task(**RELIABLE)
 def weekly_bulletins() -> list[str]:
     """Request this week's bulletin of every active competition (scheduled by celery beat)."""
-    from django.utils import timezone
-
     from competition.reports import service
 
     return [str(r.pk) for r in service.weekly_bulletins(today=timezone.localdate())]

@@ -12,18 +12,22 @@ nobody asked for would only slow that request down.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from competition import pagecache
 from competition.models import Competition, Snapshot
 from competition.views.dashboard import dashboard_body
 from competition.views.league import COMPARE_DAYS, league_table_html
+
+logger = logging.getLogger(__name__)
 
 
 def warm_pages(competition: Competition, *, today: date) -> bool:
@@ -41,3 +45,25 @@ def warm_pages(competition: Competition, *, today: date) -> bool:
         league_table_html(request, competition, as_of=today, version=version, rows=rows)
         dashboard_body(competition, as_of=today, today=today)
     return True
+
+
+def warm_after_recompute(
+    competition_id: int, *, dates: Iterable[date], today: date | None = None
+) -> bool:
+    """The recompute task's last step: warm today's pages if today was just stored.
+
+    Skipped when the setting is off, when today was not among the dates, and when the
+    competition is already stale again (the recompute that follows will warm). A failure
+    here is logged, never raised: the snapshots are stored, only a reader will wait.
+    """
+    if not settings.WARM_PAGES_AFTER_RECOMPUTE:
+        return False
+    today = today or timezone.localdate()
+    if today not in set(dates):
+        return False
+    try:
+        competition = Competition.objects.filter(pk=competition_id, stale_from__isnull=True).first()
+        return competition is not None and warm_pages(competition, today=today)
+    except Exception:  # rendering can fail in many ways; none may undo the recompute
+        logger.exception("warming the pages of competition %s failed", competition_id)
+        return False

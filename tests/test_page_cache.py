@@ -395,3 +395,43 @@ def test_a_page_opened_with_a_query_string_is_not_the_warmed_one(client, comp, l
     warm_pages(comp, today=TODAY)
     sorted_page = _get(client, "/league/", sort="-score")
     assert sorted_page.context["table"] is not None
+
+
+@pytest.mark.django_db
+def test_the_recompute_task_warms_todays_pages_when_asked(client, comp, leader, settings):
+    from competition.recompute import mark_competition_stale
+    from competition.tasks import nightly_snapshots, recompute_competition
+
+    client.force_login(leader)
+    settings.WARM_PAGES_AFTER_RECOMPUTE = True
+    mark_competition_stale(comp.pk, comp.start_date, queue=False)
+    assert recompute_competition(comp.pk)[-1] == TODAY.isoformat()
+    assert _get(client, "/league/").context["table"] is None  # warmed by the task
+
+    cache.clear()
+    nightly_snapshots()
+    assert _get(client, "/league/").context["table"] is None  # warmed by the nightly job
+
+    cache.clear()
+    settings.WARM_PAGES_AFTER_RECOMPUTE = False
+    mark_competition_stale(comp.pk, comp.start_date, queue=False)
+    recompute_competition(comp.pk)
+    assert _get(client, "/league/").context["table"] is not None  # nobody warmed it
+
+
+@pytest.mark.django_db
+def test_warming_never_fails_the_recompute(comp, settings, monkeypatch):
+    from competition import warm
+    from competition.recompute import mark_competition_stale
+    from competition.tasks import recompute_competition
+
+    settings.WARM_PAGES_AFTER_RECOMPUTE = True
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("template went missing")
+
+    monkeypatch.setattr(warm, "warm_pages", broken)
+    mark_competition_stale(comp.pk, comp.start_date, queue=False)
+    assert recompute_competition(comp.pk)[-1] == TODAY.isoformat()
+    comp.refresh_from_db()
+    assert comp.stale_from is None
