@@ -220,7 +220,7 @@ def restore_backup(path: str | Path) -> BackupReport:
 def recompute_all_snapshots() -> int:
     """Recompute every stored snapshot date of every competition, and today's."""
     from competition.models import Competition, Snapshot
-    from competition.snapshots import recompute_snapshots
+    from competition.snapshots import recompute_dates
 
     today = timezone.localdate()
     done = 0
@@ -228,8 +228,7 @@ def recompute_all_snapshots() -> int:
         days = set(Snapshot.objects.filter(competition=competition).values_list("as_of", flat=True))
         if competition.start_date <= today:
             days.add(today)
-        for day in sorted(days):
-            recompute_snapshots(competition, as_of=day)
-            done += 1
+        if days:  # every date from one pass over the records
+            done += len(recompute_dates(competition, dates=days))
     Competition.objects.update(stale_from=None, stale_since=None)
     return done
