@@ -161,16 +161,17 @@ def liaison_home(
     furthest: dict[int, dict[int, int]] = {d_id: {} for d_id in summaries}
     rows = (
         Project.objects.filter(department_id__in=summaries)
-        .with_progress(statuses=VERIFIED_ONLY)
+        .with_computed_progress(statuses=VERIFIED_ONLY)
         .order_by()
-        .values("department_id", "stage_reached")
+        .values("department_id", "computed_stage_reached")
         .annotate(n=Count("id"), lost=Count("id", filter=Q(lost_on__isnull=False)))
     )
     for row in rows:
         summary = summaries[row["department_id"]]
         summary.projects_total += row["n"]
         summary.lost_projects += row["lost"]
-        stage = NO_STAGE if row["stage_reached"] is None else row["stage_reached"]
+        stage = row["computed_stage_reached"]
+        stage = NO_STAGE if stage is None else stage
         furthest[row["department_id"]][stage] = row["n"]
     for d_id, summary in summaries.items():
         summary.stages = _stage_counts(furthest[d_id])
@@ -390,14 +391,15 @@ def staff_home(*, user) -> StaffHome:
     """
     leads: QuerySet[Project] = (
         Project.objects.filter(submitted_by=user)
-        .with_progress(statuses=VERIFIED_ONLY)
+        .with_computed_progress(statuses=VERIFIED_ONLY)
         .select_related("department")
         .order_by("-created_at", "-id")
     )
     leads_list = list(leads)
     furthest: dict[int, int] = {}
     for lead in leads_list:
-        lead.furthest = NO_STAGE if lead.stage_reached is None else lead.stage_reached
+        stage = lead.computed_stage_reached
+        lead.furthest = NO_STAGE if stage is None else stage
         lead.furthest_label = Stage(lead.furthest).label if lead.furthest != NO_STAGE else ""
         furthest[lead.furthest] = furthest.get(lead.furthest, 0) + 1
     return StaffHome(

@@ -1,4 +1,4 @@
-"""Filter forms of the list pages, and the queryset annotations they filter on.
+"""Filter forms of the list pages, and the counts shown beside them.
 
 Every list page filters a queryset already scoped by `projects.access`; the department
 choices offered are the user's own.
@@ -29,16 +29,11 @@ from projects.models import (
 )
 
 
-# Annotations ---------------------------------------------------------------------------
-def with_progress(projects: QuerySet[Project]) -> QuerySet[Project]:
-    """Reported progress: the stage reached by records not returned (pending included)."""
-    return projects.with_progress()
-
-
+# Counts --------------------------------------------------------------------------------
 def lead_counts_by_submitter(leads: QuerySet[Project]) -> list[dict]:
     """Leads per submitter (one aggregate query): who mobilised whom.
 
-    `leads` comes from `with_progress`; `advanced` counts those past the lead stage.
+    `advanced` counts those whose reported progress (`stage_reached`) is past the lead stage.
     """
     return list(
         leads.filter(submitted_by__isnull=False)

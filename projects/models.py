@@ -1,5 +1,7 @@
 """What happened: projects, their stage milestones, funds receipts and investor visits."""
 
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -9,7 +11,7 @@ from django.db.models import (
     Case,
     DateField,
     Exists,
-    F,
+    Expression,
     IntegerField,
     OuterRef,
     Q,
@@ -78,6 +80,11 @@ def not_in_future(value):
 
 NO_STAGE = -1  # "no stage yet": a value the database can compare, turned back into NULL
 
+# Reported progress counts what is not returned: pending records as well as verified ones.
+REPORTED_STATUSES = (ReviewStatus.PENDING, ReviewStatus.VERIFIED)
+# Project columns that store the reported progress (see projects.progress).
+PROGRESS_FIELDS = ("stage_reached", "last_milestone_on")
+
 
 class ProjectQuerySet(models.QuerySet):
     def with_flags(self):
@@ -97,44 +104,16 @@ class ProjectQuerySet(models.QuerySet):
             ),
         )
 
-    def with_progress(self, *, statuses=(ReviewStatus.PENDING, ReviewStatus.VERIFIED)):
-        """Annotate `stage_reached` and `last_milestone_on`, in the same single query.
+    def with_computed_progress(self, *, statuses=REPORTED_STATUSES):
+        """Annotate `computed_stage_reached` and `computed_last_milestone_on` (one query).
 
-        stage_reached: the highest stage among the project's milestones and receipts whose
-        status is in `statuses` (a receipt reaches "funds received"); NULL when there is
-        none. A lost project keeps the stages it reached up to the day it was lost.
-        last_milestone_on: the latest date among those records.
+        What `progress_expressions(statuses)` computes from the records. With the default
+        statuses it equals the stored `stage_reached` and `last_milestone_on`, which the
+        pages read; other statuses (verified only, as the league counts) need this.
         """
-        counted = Q(project=OuterRef("pk"), status__in=statuses) & (
-            Q(project__lost_on__isnull=True) | Q(occurred_on__lte=F("project__lost_on"))
-        )
-        milestones = Milestone.objects.filter(counted)
-        receipts = Receipt.objects.filter(counted)
-        top_stage = Subquery(milestones.order_by("-stage").values("stage")[:1])
-        last_m = Subquery(
-            milestones.order_by("-occurred_on").values("occurred_on")[:1], output_field=DateField()
-        )
-        last_r = Subquery(
-            receipts.order_by("-occurred_on").values("occurred_on")[:1], output_field=DateField()
-        )
-        funded = Case(
-            When(Exists(receipts), then=Value(int(Stage.FUNDED))),
-            default=Value(NO_STAGE),
-            output_field=IntegerField(),
-        )
+        stage_reached, last_milestone_on = progress_expressions(statuses)
         return self.annotate(
-            stage_reached=NullIf(
-                Greatest(
-                    Coalesce(top_stage, Value(NO_STAGE), output_field=IntegerField()),
-                    funded,
-                    output_field=IntegerField(),
-                ),
-                Value(NO_STAGE),
-            ),
-            # Greatest(a, b) is NULL when either is NULL on some databases: pair them.
-            last_milestone_on=Greatest(
-                Coalesce(last_m, last_r), Coalesce(last_r, last_m), output_field=DateField()
-            ),
+            computed_stage_reached=stage_reached, computed_last_milestone_on=last_milestone_on
         )
 
     def major(self):
@@ -152,6 +131,49 @@ def reward_eligible_q() -> Q:
         planned_investment__gte=settings.REWARD_MIN_INVESTMENT,
         registered_capital__gte=settings.REWARD_MIN_REGISTERED_CAPITAL,
     )
+
+
+def progress_expressions(statuses=REPORTED_STATUSES) -> tuple[Expression, Expression]:
+    """The stage a project reached and the date of its latest record, as SQL expressions.
+
+    For a query over projects (they refer to the outer project row):
+    stage reached: the highest stage among the project's milestones and receipts whose
+    status is in `statuses` (a receipt reaches "funds received"); NULL when there is none.
+    A lost project keeps the stages it reached up to the day it was lost.
+    last record date: the latest date among those records.
+    """
+    counted = Q(
+        project=OuterRef("pk"),
+        status__in=statuses,
+        occurred_on__lte=Coalesce(OuterRef("lost_on"), Value(date.max), output_field=DateField()),
+    )
+    milestones = Milestone.objects.filter(counted)
+    receipts = Receipt.objects.filter(counted)
+    top_stage = Subquery(milestones.order_by("-stage").values("stage")[:1])
+    last_m = Subquery(
+        milestones.order_by("-occurred_on").values("occurred_on")[:1], output_field=DateField()
+    )
+    last_r = Subquery(
+        receipts.order_by("-occurred_on").values("occurred_on")[:1], output_field=DateField()
+    )
+    funded = Case(
+        When(Exists(receipts), then=Value(int(Stage.FUNDED))),
+        default=Value(NO_STAGE),
+        output_field=IntegerField(),
+    )
+    stage_reached = NullIf(
+        Greatest(
+            Coalesce(top_stage, Value(NO_STAGE), output_field=IntegerField()),
+            funded,
+            output_field=IntegerField(),
+        ),
+        Value(NO_STAGE),
+    )
+    # Greatest(a, b) is NULL when either is NULL on some databases: pair them.
+    last_milestone_on = Greatest(
+        Coalesce(last_m, last_r), Coalesce(last_r, last_m), output_field=DateField()
+    )
+    return stage_reached, last_milestone_on
 
 
 class Project(models.Model):
@@ -191,17 +213,43 @@ class Project(models.Model):
     lost_reason = models.TextField(_("流失原因"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Reported progress, derived from the milestones and receipts (pending and verified,
+    # up to the loss) and stored so that lists filter and sort on it; written only by
+    # projects.progress, which every write of a record or of lost_on calls.
+    stage_reached = models.PositiveSmallIntegerField(
+        _("已达阶段"), choices=Stage.choices, null=True, blank=True, editable=False
+    )
+    last_milestone_on = models.DateField(_("最近节点日期"), null=True, blank=True, editable=False)
 
     objects = ProjectQuerySet.as_manager()
-    history = HistoricalRecords()
+    # Derived, not entered: the history of the records already says how they changed.
+    history = HistoricalRecords(excluded_fields=PROGRESS_FIELDS)
 
     class Meta:
         ordering = ["code"]
         verbose_name = _("项目")
         verbose_name_plural = _("项目")
+        indexes = [
+            # The list filtered by stage (or sorted by it), sorted by investment within.
+            models.Index(fields=["stage_reached", "planned_investment"], name="project_stage"),
+            models.Index(fields=["last_milestone_on"], name="project_last_milestone_on"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def save(self, *args, **kwargs):
+        # An instance loaded before one of its records changed holds an old copy of the
+        # progress columns: saving it must not write that copy back over the fresh one.
+        adding, forced = self._state.adding, kwargs.get("force_insert")
+        if not adding and not forced and kwargs.get("update_fields") is None:
+            deferred = self.get_deferred_fields()  # as save() does: only what was loaded
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in PROGRESS_FIELDS and f.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def is_major(self) -> bool:
@@ -274,6 +322,13 @@ class ReviewedRecord(models.Model):
     class Meta:
         abstract = True
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        record = super().from_db(db, field_names, values)
+        # The project it was loaded with: an edit moving it elsewhere refreshes both projects.
+        record._loaded_project_id = record.__dict__.get("project_id")
+        return record
+
     def clean(self):
         if self.status == ReviewStatus.RETURNED and not self.return_reason.strip():
             raise ValidationError({"return_reason": _("退回时必须填写原因。")})
@@ -303,7 +358,11 @@ class Milestone(ReviewedRecord):
                 violation_error_message=_("该项目已有此阶段的节点，每个阶段只能有一个。"),
             )
         ]
-        indexes = [models.Index(fields=["status", "occurred_on"])]
+        indexes = [
+            models.Index(fields=["status", "occurred_on"]),
+            # A project's counted records (progress_expressions), whatever the statistics.
+            models.Index(fields=["project", "status", "occurred_on"], name="milestone_progress"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.get_stage_display()} {self.occurred_on}"
@@ -337,7 +396,10 @@ class Receipt(ReviewedRecord):
         ordering = ["project", "occurred_on", "id"]
         verbose_name = _("资金到账")
         verbose_name_plural = _("资金到账")
-        indexes = [models.Index(fields=["status", "occurred_on"])]
+        indexes = [
+            models.Index(fields=["status", "occurred_on"]),
+            models.Index(fields=["project", "status", "occurred_on"], name="receipt_progress"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.occurred_on} {self.amount}万元"

@@ -4,7 +4,8 @@ Review transitions (verify, return, resubmit) are compare-and-set updates,
 `filter(pk=…, status=old).update(…)`: when two office users act on the same record at
 once, only the first one changes it; the other is told it was already handled. An
 update() bypasses the model's save(), so every transition writes its history row
-itself (who, when, why) with simple_history's bulk_history_create.
+itself (who, when, why) with simple_history's bulk_history_create, and refreshes the
+stored progress of the projects it touched (projects.progress) in the same transaction.
 """
 
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage
+from projects.progress import refresh_progress
 from projects.rules import check_stage_order, latest_record_date
 from projects.signals import records_changed
 
@@ -63,8 +65,11 @@ def _transition(
     by,
     history_reason: str,
     return_reason: str = "",
-) -> list[int]:
-    """Move each record still in `from_statuses` to `to`; return the pks that moved."""
+) -> list[Model]:
+    """Move each record still in `from_statuses` to `to`; return the records that moved.
+
+    The caller refreshes the progress of their projects (one refresh per transaction).
+    """
     now = timezone.now()
     values: dict = {"status": to, "updated_at": now, "return_reason": return_reason}
     if to == PENDING:
@@ -76,8 +81,8 @@ def _transition(
         # Compare-and-set: a record handled by someone else meanwhile is left alone.
         if model.objects.filter(pk=pk, status__in=from_statuses).update(**values):
             moved.append(pk)
-    if moved:
-        records = list(model.objects.filter(pk__in=moved))
+    records = list(model.objects.filter(pk__in=moved)) if moved else []
+    if records:
         records_changed.send(sender=model, dates=[r.occurred_on for r in records])
         model.history.bulk_history_create(
             records,
@@ -86,7 +91,11 @@ def _transition(
             default_change_reason=_reason(history_reason),
             default_date=now,
         )
-    return moved
+    return records
+
+
+def _refresh_projects_of(*moved: list[Model]) -> None:
+    refresh_progress({record.project_id for records in moved for record in records})
 
 
 def verify_records(*, milestone_ids=(), receipt_ids=(), by) -> int:
@@ -106,6 +115,7 @@ def verify_records(*, milestone_ids=(), receipt_ids=(), by) -> int:
             )
             for model, ids in ((Milestone, milestone_ids), (Receipt, receipt_ids))
         ]
+        _refresh_projects_of(*moved)
     return sum(len(m) for m in moved)
 
 
@@ -127,6 +137,7 @@ def return_records(*, milestone_ids=(), receipt_ids=(), by, reason: str) -> int:
             )
             for model, ids in ((Milestone, milestone_ids), (Receipt, receipt_ids))
         ]
+        _refresh_projects_of(*moved)
     return sum(len(m) for m in moved)
 
 
@@ -171,6 +182,7 @@ def resubmit(record: Milestone | Receipt, *, by) -> None:
             by=by,
             history_reason=_("重新提交"),
         )
+        _refresh_projects_of(moved)
     if not moved:
         raise Conflict(_("该记录已不是退回状态，无需重新提交。"))
 
@@ -251,6 +263,7 @@ def mark_lost(project: Project, *, by, lost_on: date, reason: str) -> None:
         )
         if not updated:
             raise Conflict(_("该项目已标记为流失。"))
+        refresh_progress([project.pk])  # the loss date bounds the records that count
         records_changed.send(sender=Project, dates=[lost_on])
         Project.history.bulk_history_create(
             [Project.objects.get(pk=project.pk)],

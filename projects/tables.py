@@ -13,8 +13,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import A
 
-from projects.models import Stage
-
 
 def person_name(user) -> str:
     """A user's name as people know it (their Person), without a query when preloaded."""
@@ -32,13 +30,6 @@ class YesNoColumn(tables.BooleanColumn):
 
     def value(self, record, value, bound_column):
         return str(_("是") if self._get_bool_value(record, value, bound_column) else _("否"))
-
-
-class StageColumn(tables.Column):
-    """A stage number shown by its label (信息线索 … 开工建设)."""
-
-    def render(self, value):
-        return Stage(value).label
 
 
 class PersonColumn(tables.Column):
@@ -94,7 +85,7 @@ class ProjectTable(tables.Table):
         verbose_name=_("责任部门"),
     )
     responsible_person = tables.Column()
-    stage_reached = StageColumn(verbose_name=_("已达阶段"))
+    stage_reached = tables.Column()  # shown by its label: the field has the stage choices
     last_milestone_on = DayColumn(verbose_name=_("最近节点日期"))
     industry = tables.Column()
     is_high_tech = YesNoColumn()
@@ -162,7 +153,7 @@ class LeadTable(tables.Table):
     source_channel = tables.Column()
     created_at = LocalDayColumn(verbose_name=_("报送日期"))
     responsible_person = tables.Column(default=_("未接手"))
-    stage_reached = StageColumn(verbose_name=_("已达阶段"))
+    stage_reached = tables.Column()  # shown by its label: the field has the stage choices
     lost_on = DayColumn()
 
     class Meta:
@@ -175,7 +166,7 @@ class MyLeadTable(tables.Table):
     """The submitter's own leads: what became of them, without links into department pages."""
 
     name = tables.Column()
-    stage_reached = StageColumn(verbose_name=_("已达阶段"))
+    stage_reached = tables.Column()  # shown by its label: the field has the stage choices
     responsible_person = tables.Column(default=_("未接手"))
     department = tables.Column(accessor="department__name", verbose_name=_("责任部门"))
     created_at = LocalDayColumn(verbose_name=_("报送日期"))

@@ -30,6 +30,7 @@ from projects.models import (
     Stage,
     Visit,
 )
+from projects.progress import refresh_progress
 
 # Default size (scale 1): the brief's "large competition".
 BASE_DEPARTMENTS = 200
@@ -311,6 +312,8 @@ def add_records(data: BenchData, *, projects: int, records: int, visits: int, se
             )
         )
     _bulk(Visit, visit_rows)
+    # bulk_create sends no signals: store the new projects' progress from their records.
+    refresh_progress(p.id for p in created)
 
     for key, n in (
         ("projects", len(created)),

@@ -3,6 +3,8 @@
 simple-history skips bulk_create/bulk_update, so every write goes through its bulk
 helpers: one "+" or "~" history row per record, with the importing user, one timestamp
 and the change reason. Imported milestones and receipts are verified by the import.
+Bulk writes send no signals: the stored progress of the projects the import touched is
+refreshed once, at the end (projects.progress).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from competition.ledger.reader import ProjectRow
 from competition.models import Competition, MetricWeight, Quota
 from departments.models import Department, DepartmentGroup
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Visit
+from projects.progress import refresh_progress
 
 BATCH = 1000  # records per bulk statement: bounded memory, few round trips
 
@@ -30,6 +33,7 @@ class Apply:
         self.user = user
         self.reason = reason[:100]  # history_change_reason's length
         self.now = timezone.now()
+        self.touched_projects: set[int] = set()  # whose records or loss the import changed
 
     def _history(self) -> dict[str, Any]:
         return {
@@ -73,6 +77,7 @@ class Apply:
 
     def verify(self, obj) -> list[str]:
         """Mark an imported record verified: the office's ledger is its evidence."""
+        self.touched_projects.add(obj.project_id)
         obj.status = ReviewStatus.VERIFIED
         obj.reviewed_at = self.now
         obj.reviewed_by = self.user
@@ -153,6 +158,10 @@ class Apply:
                 for v in plan.new_visits
             ),
         )
+        self.touched_projects |= {ids[code] for code, _, _ in plan.new_milestones}
+        self.touched_projects |= {ids[r.code] for r in plan.new_receipts}
+        self.touched_projects |= {u.pk for u in plan.project_updates}
+        refresh_progress(self.touched_projects)
 
     def _departments(self) -> None:
         plan = self.plan

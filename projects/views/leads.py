@@ -9,12 +9,7 @@ from config.tables import configure, export_response
 from departments.roles import roles_of
 from projects import services
 from projects.access import may_browse, may_submit_leads, projects_for, require
-from projects.filters import (
-    LeadFilter,
-    lead_counts_by_channel,
-    lead_counts_by_submitter,
-    with_progress,
-)
+from projects.filters import LeadFilter, lead_counts_by_channel, lead_counts_by_submitter
 from projects.forms import LeadForm
 from projects.models import Project
 from projects.tables import LeadTable, MyLeadTable
@@ -39,9 +34,7 @@ def lead_create(request):
 @require(may_submit_leads)
 def my_leads(request):
     """What became of the leads the user submitted (whatever their department now is)."""
-    leads = with_progress(Project.objects.filter(submitted_by=request.user)).select_related(
-        "department"
-    )
+    leads = Project.objects.filter(submitted_by=request.user).select_related("department")
     table = MyLeadTable(leads)
     if response := export_response(request, table, title=_("我的信息"), filename="my-leads"):
         return response
@@ -56,14 +49,14 @@ def lead_list(request):
     leads = projects_for(roles).filter(submitted_by__isnull=False)
     lead_filter = LeadFilter(
         request.GET,
-        queryset=with_progress(leads).select_related("department", "submitted_by__person"),
+        queryset=leads.select_related("department", "submitted_by__person"),
         request=request,
     )
     table = LeadTable(lead_filter.qs)
     if response := export_response(request, table, title=_("信息"), filename="leads"):
         return response
     configure(request, table)
-    # Counts follow the filters, without the progress annotations they do not need.
+    # Counts follow the filters.
     counted = lead_filter.qs.order_by()
     return render(
         request,

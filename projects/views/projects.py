@@ -19,7 +19,7 @@ from projects.access import (
     projects_for,
     require,
 )
-from projects.filters import ProjectFilter, with_progress
+from projects.filters import ProjectFilter
 from projects.forms import LostForm, ProjectForm
 from projects.models import MILESTONE_STAGES, ReviewStatus, Stage
 from projects.tables import ProjectTable
@@ -29,9 +29,7 @@ from projects.views.history import project_history
 @require(may_browse)
 def project_list(request):
     roles = roles_of(request.user)
-    projects = with_progress(projects_for(roles).with_flags()).select_related(
-        "department", "submitted_by__person"
-    )
+    projects = projects_for(roles).with_flags().select_related("department", "submitted_by__person")
     project_filter = ProjectFilter(request.GET, queryset=projects, request=request)
     table = ProjectTable(project_filter.qs)
     if response := export_response(request, table, title=_("项目"), filename="projects"):

@@ -1,0 +1,55 @@
+"""Each project's reported progress, stored on its row and kept in step with its records.
+
+`Project.stage_reached` and `Project.last_milestone_on` hold what
+`ProjectQuerySet.with_computed_progress()` computes for pending and verified records up to
+the loss: list pages filter and sort on plain indexed columns instead of a correlated
+subquery per project. Every write that can change them calls `refresh_progress` in its
+own transaction: the receivers of projects.receivers for save() and delete() of records
+and projects, the review transitions and mark-lost of projects.services (update()), and
+the bulk writers (ledger import, bench data) once at their end.
+"""
+
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+
+from projects.models import REPORTED_STATUSES, Project, progress_expressions
+
+CHUNK = 2000  # project ids per statement: well under every database's parameter limit
+
+
+def refresh_progress(project_ids: Iterable[int]) -> int:
+    """Recompute the stored progress of the projects `project_ids` from their records.
+
+    One row lock and one UPDATE per chunk of ids, inside the caller's transaction (or a
+    transaction of its own). Returns how many projects were updated.
+    """
+    ids = sorted({pk for pk in project_ids if pk is not None})
+    updated = 0
+    with transaction.atomic(savepoint=False):
+        for start in range(0, len(ids), CHUNK):
+            updated += _refresh(Project.objects.filter(pk__in=ids[start : start + CHUNK]))
+    return updated
+
+
+def refresh_all_progress() -> int:
+    """Recompute the stored progress of every project (after bulk writes, or to check)."""
+    with transaction.atomic(savepoint=False):
+        return _refresh(Project.objects.all())
+
+
+def _refresh(projects: QuerySet[Project]) -> int:
+    if connection.features.has_select_for_update:
+        # Lock the rows first, in pk order (two writers never wait on each other in a
+        # cycle; NO KEY UPDATE leaves alone the key-share locks that inserting a record
+        # takes on its project). Under READ COMMITTED the UPDATE below is a new statement
+        # with a fresh snapshot taken once the locks are ours, so its subqueries see the
+        # records of a concurrent writer that refreshed the same project and committed
+        # while we waited. Without the lock the UPDATE would wait on the row and then
+        # recheck only the row, computing from the records of its older snapshot.
+        list(projects.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
+    stage_reached, last_milestone_on = progress_expressions(REPORTED_STATUSES)
+    return projects.order_by().update(
+        stage_reached=stage_reached, last_milestone_on=last_milestone_on
+    )
