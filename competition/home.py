@@ -353,13 +353,17 @@ class LeaderHome:
 def leader_home(*, competition: Competition | None, today: date) -> LeaderHome | None:
     """Headline figures, yellow cards and zero results of `competition` as of `today`.
 
-    The figures come from the scoring engine, never from a count of our own.
+    The figures are today's stored snapshot, the league table's own (computed and stored
+    first if nobody asked for today yet): never a count of our own.
     """
     if competition is None:
         return None
-    from competition.scoring import compute_league
+    from competition.snapshots import recompute_snapshots
+    from competition.stored import stored_league
 
-    league = compute_league(competition, as_of=today)
+    league = stored_league(competition, as_of=today) or recompute_snapshots(
+        competition, as_of=today
+    )
     return LeaderHome(
         competition=competition,
         as_of=today,
