@@ -12,7 +12,11 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.forms.utils import flatatt
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ModelChoiceField
 from django_filters.widgets import BooleanWidget, DateRangeWidget, SuffixedMultiWidget
 
 from departments.models import DepartmentGroup
@@ -64,7 +68,55 @@ def lead_counts_by_channel(leads: QuerySet[Project]) -> list[dict]:
 
 
 # Widgets -------------------------------------------------------------------------------
-class AnyYesNo(BooleanWidget):
+class PlainOptions:
+    """Render a <select> in Python, as Django's templates would: those render each
+    <option> through a template of its own, and the department lists are hundreds long
+    (most of a list page's rendering time)."""
+
+    def _render(self, template_name, context, renderer=None):
+        widget = context["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
+        for group_name, group_options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('<optgroup label="{}">', group_name))
+            parts.extend(
+                # Escaped as the template would: the value as text, the label unless safe.
+                f'<option value="{escape(str(o["value"]))}"'
+                f"{flatatt(o['attrs']) if o['attrs'] else ''}>{conditional_escape(o['label'])}"
+                "</option>"
+                for o in group_options
+            )
+            if group_name:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("".join(parts))  # noqa: S308  (every part escaped above)
+
+
+class PlainSelect(PlainOptions, forms.Select):
+    pass
+
+
+class NamedChoices(forms.models.ModelChoiceIterator):
+    """The choices as (pk, name) rows: a model instance per option cost more than the
+    option (a department list is hundreds long). Validation still reads the queryset."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("pk", "name")
+
+
+class NamedModelChoiceField(ModelChoiceField):
+    iterator = NamedChoices
+
+
+class NamedChoiceFilter(filters.ModelChoiceFilter):
+    """A choice of departments or groups (models whose str() is their name)."""
+
+    field_class = NamedModelChoiceField
+
+
+class AnyYesNo(PlainOptions, BooleanWidget):
     def __init__(self, attrs=None):
         super().__init__(attrs)
         self.choices = [("", _("全部")), ("true", _("是")), ("false", _("否"))]
@@ -94,23 +146,25 @@ def _search(queryset, name, value):
 # Filter sets ---------------------------------------------------------------------------
 class ProjectFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("搜索"), method=_search)
-    department = filters.ModelChoiceFilter(
-        label=_("责任部门"), queryset=_departments, empty_label=_("全部")
+    department = NamedChoiceFilter(
+        label=_("责任部门"), queryset=_departments, empty_label=_("全部"), widget=PlainSelect
     )
-    group = filters.ModelChoiceFilter(
+    group = NamedChoiceFilter(
         label=_("部门分组"),
         field_name="department__group",
         queryset=DepartmentGroup.objects.all(),
         empty_label=_("全部"),
+        widget=PlainSelect,
     )
     stage = filters.ChoiceFilter(
         label=_("已达阶段"),
         field_name="stage_reached",
         choices=Stage.choices,
         empty_label=_("全部"),
+        widget=PlainSelect,
     )
     industry = filters.ChoiceFilter(
-        label=_("行业"), choices=Industry.choices, empty_label=_("全部")
+        label=_("行业"), choices=Industry.choices, empty_label=_("全部"), widget=PlainSelect
     )
     high_tech = filters.BooleanFilter(
         label=_("高新技术"), field_name="is_high_tech", widget=AnyYesNo
@@ -126,6 +180,7 @@ class ProjectFilter(filters.FilterSet):
         field_name="source_channel",
         choices=SourceChannel.choices,
         empty_label=_("全部"),
+        widget=PlainSelect,
     )
     person = filters.CharFilter(
         label=_("责任人"), field_name="responsible_person", lookup_expr="icontains"
@@ -156,14 +211,15 @@ class ProjectFilter(filters.FilterSet):
 
 class LeadFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("搜索"), method=_search)
-    department = filters.ModelChoiceFilter(
-        label=_("责任部门"), queryset=_departments, empty_label=_("全部")
+    department = NamedChoiceFilter(
+        label=_("责任部门"), queryset=_departments, empty_label=_("全部"), widget=PlainSelect
     )
     channel = filters.ChoiceFilter(
         label=_("信息来源"),
         field_name="source_channel",
         choices=SourceChannel.choices,
         empty_label=_("全部"),
+        widget=PlainSelect,
     )
     taken = filters.BooleanFilter(label=_("已接手"), method="filter_taken", widget=AnyYesNo)
     stage = filters.ChoiceFilter(
@@ -171,6 +227,7 @@ class LeadFilter(filters.FilterSet):
         field_name="stage_reached",
         choices=Stage.choices,
         empty_label=_("全部"),
+        widget=PlainSelect,
     )
     lost = filters.BooleanFilter(label=_("已流失"), method="filter_lost", widget=AnyYesNo)
 
@@ -199,14 +256,15 @@ def _search_visits(queryset, name, value):
 
 class VisitFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("搜索"), method=_search_visits)
-    department = filters.ModelChoiceFilter(
-        label=_("接待部门"), queryset=_departments, empty_label=_("全部")
+    department = NamedChoiceFilter(
+        label=_("接待部门"), queryset=_departments, empty_label=_("全部"), widget=PlainSelect
     )
-    group = filters.ModelChoiceFilter(
+    group = NamedChoiceFilter(
         label=_("部门分组"),
         field_name="department__group",
         queryset=DepartmentGroup.objects.all(),
         empty_label=_("全部"),
+        widget=PlainSelect,
     )
     date = filters.DateFromToRangeFilter(
         label=_("接待日期"), field_name="occurred_on", widget=DateRange
@@ -227,11 +285,12 @@ class VisitFilter(filters.FilterSet):
 class QueueFilter(filters.FilterSet):
     """Verification queue: narrow by department (milestones and receipts alike)."""
 
-    department = filters.ModelChoiceFilter(
+    department = NamedChoiceFilter(
         label=_("责任部门"),
         field_name="project__department",
         queryset=_departments,
         empty_label=_("全部"),
+        widget=PlainSelect,
     )
 
     class Meta:
