@@ -203,6 +203,11 @@ def restore_backup(path: str | Path) -> BackupReport:
                 fixture = Path(tmp) / "data.json"
                 fixture.write_bytes(data)
                 call_command("loaddata", str(fixture), verbosity=0)
+                # Derived columns: loaddata saves raw (no receivers), and a backup taken
+                # before they existed has none.
+                from projects.progress import refresh_all_progress
+
+                refresh_all_progress()
         report.objects = len(json.loads(data))
 
         for name in files:

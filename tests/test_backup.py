@@ -108,11 +108,20 @@ def wipe(settings):
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
+def _stored_progress() -> dict:
+    return {p.code: (p.stage_reached, p.last_milestone_on) for p in Project.objects.all()}
+
+
 def test_a_restored_copy_gives_the_same_league(installation, tmp_path, settings):
     before_league = league_rows(installation)
     before_counts = counts()
     snapshot_dates = set(Snapshot.objects.values_list("as_of", flat=True))
     evidence_name = Milestone.objects.exclude(evidence="").get().evidence.name
+
+    expected_progress = _stored_progress()
+    assert any(stage is not None for stage, _ in expected_progress.values())
+    # As in a backup taken before the stored progress columns existed.
+    Project.objects.update(stage_reached=None, last_milestone_on=None)
 
     archive = tmp_path / "bairi.tar.gz"
     out = io.StringIO()
@@ -129,6 +138,8 @@ def test_a_restored_copy_gives_the_same_league(installation, tmp_path, settings)
     competition = Competition.objects.get(name="百日竞赛")
     assert league_rows(competition) == before_league
     assert counts() == before_counts
+    # Each project's stored progress is worked out again from its records.
+    assert _stored_progress() == expected_progress
     # The stored snapshots are there again, recomputed, plus today's.
     assert set(Snapshot.objects.values_list("as_of", flat=True)) == {*snapshot_dates, AS_OF}
     assert Competition.objects.get().stale_from is None
