@@ -12,9 +12,6 @@ from django.db.models import (
     Q,
     QuerySet,
 )
-from django.forms.utils import flatatt
-from django.utils.html import conditional_escape, escape, format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceField
 from django_filters.widgets import BooleanWidget, DateRangeWidget, SuffixedMultiWidget
@@ -68,34 +65,6 @@ def lead_counts_by_channel(leads: QuerySet[Project]) -> list[dict]:
 
 
 # Widgets -------------------------------------------------------------------------------
-class PlainOptions:
-    """Render a <select> in Python, as Django's templates would: those render each
-    <option> through a template of its own, and the department lists are hundreds long
-    (most of a list page's rendering time)."""
-
-    def _render(self, template_name, context, renderer=None):
-        widget = context["widget"]
-        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
-        for group_name, group_options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(format_html('<optgroup label="{}">', group_name))
-            parts.extend(
-                # Escaped as the template would: the value as text, the label unless safe.
-                f'<option value="{escape(str(o["value"]))}"'
-                f"{flatatt(o['attrs']) if o['attrs'] else ''}>{conditional_escape(o['label'])}"
-                "</option>"
-                for o in group_options
-            )
-            if group_name:
-                parts.append("</optgroup>")
-        parts.append("</select>")
-        return mark_safe("".join(parts))  # noqa: S308  (every part escaped above)
-
-
-class PlainSelect(PlainOptions, forms.Select):
-    pass
-
-
 class NamedChoices(forms.models.ModelChoiceIterator):
     """The choices as (pk, name) rows: a model instance per option cost more than the
     option (a department list is hundreds long). Validation still reads the queryset."""
@@ -116,7 +85,7 @@ class NamedChoiceFilter(filters.ModelChoiceFilter):
     field_class = NamedModelChoiceField
 
 
-class AnyYesNo(PlainOptions, BooleanWidget):
+class AnyYesNo(BooleanWidget):
     def __init__(self, attrs=None):
         super().__init__(attrs)
         self.choices = [("", _("全部")), ("true", _("是")), ("false", _("否"))]
@@ -147,24 +116,24 @@ def _search(queryset, name, value):
 class ProjectFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("搜索"), method=_search)
     department = NamedChoiceFilter(
-        label=_("责任部门"), queryset=_departments, empty_label=_("全部"), widget=PlainSelect
+        label=_("责任部门"), queryset=_departments, empty_label=_("全部"), widget=forms.Select
     )
     group = NamedChoiceFilter(
         label=_("部门分组"),
         field_name="department__group",
         queryset=DepartmentGroup.objects.all(),
         empty_label=_("全部"),
-        widget=PlainSelect,
+        widget=forms.Select,
     )
     stage = filters.ChoiceFilter(
         label=_("已达阶段"),
         field_name="stage_reached",
         choices=Stage.choices,
         empty_label=_("全部"),
-        widget=PlainSelect,
+        widget=forms.Select,
     )
     industry = filters.ChoiceFilter(
-        label=_("行业"), choices=Industry.choices, empty_label=_("全部"), widget=PlainSelect
+        label=_("行业"), choices=Industry.choices, empty_label=_("全部"), widget=forms.Select
     )
     high_tech = filters.BooleanFilter(
         label=_("高新技术"), field_name="is_high_tech", widget=AnyYesNo
@@ -180,7 +149,7 @@ class ProjectFilter(filters.FilterSet):
         field_name="source_channel",
         choices=SourceChannel.choices,
         empty_label=_("全部"),
-        widget=PlainSelect,
+        widget=forms.Select,
     )
     person = filters.CharFilter(
         label=_("责任人"), field_name="responsible_person", lookup_expr="icontains"
@@ -212,14 +181,14 @@ class ProjectFilter(filters.FilterSet):
 class LeadFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("搜索"), method=_search)
     department = NamedChoiceFilter(
-        label=_("责任部门"), queryset=_departments, empty_label=_("全部"), widget=PlainSelect
+        label=_("责任部门"), queryset=_departments, empty_label=_("全部"), widget=forms.Select
     )
     channel = filters.ChoiceFilter(
         label=_("信息来源"),
         field_name="source_channel",
         choices=SourceChannel.choices,
         empty_label=_("全部"),
-        widget=PlainSelect,
+        widget=forms.Select,
     )
     taken = filters.BooleanFilter(label=_("已接手"), method="filter_taken", widget=AnyYesNo)
     stage = filters.ChoiceFilter(
@@ -227,7 +196,7 @@ class LeadFilter(filters.FilterSet):
         field_name="stage_reached",
         choices=Stage.choices,
         empty_label=_("全部"),
-        widget=PlainSelect,
+        widget=forms.Select,
     )
     lost = filters.BooleanFilter(label=_("已流失"), method="filter_lost", widget=AnyYesNo)
 
@@ -257,14 +226,14 @@ def _search_visits(queryset, name, value):
 class VisitFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("搜索"), method=_search_visits)
     department = NamedChoiceFilter(
-        label=_("接待部门"), queryset=_departments, empty_label=_("全部"), widget=PlainSelect
+        label=_("接待部门"), queryset=_departments, empty_label=_("全部"), widget=forms.Select
     )
     group = NamedChoiceFilter(
         label=_("部门分组"),
         field_name="department__group",
         queryset=DepartmentGroup.objects.all(),
         empty_label=_("全部"),
-        widget=PlainSelect,
+        widget=forms.Select,
     )
     date = filters.DateFromToRangeFilter(
         label=_("接待日期"), field_name="occurred_on", widget=DateRange
@@ -290,7 +259,7 @@ class QueueFilter(filters.FilterSet):
         field_name="project__department",
         queryset=_departments,
         empty_label=_("全部"),
-        widget=PlainSelect,
+        widget=forms.Select,
     )
 
     class Meta:
