@@ -9,15 +9,11 @@ rows as for 500.
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import A
-from django_tables2.columns.linkcolumn import BaseLinkColumn
-from django_tables2.columns.manytomanycolumn import ManyToManyColumn
-from django_tables2.utils import signature
+
+from projects.listtable import ListTable
 
 
 def person_name(user) -> str:
@@ -121,117 +117,6 @@ class ProjectLinkColumn(tables.Column):
 
     def value(self, value):
         return value
-
-
-class ListTable(tables.Table):
-    """A table of a long list page: `projects/_table.html`, rows from `body_html()`.
-
-    The stock rows work out, for every cell, what is the same for the whole column (its
-    attributes, whether its field has choices, which arguments its render() takes, its
-    default): that was most of a list page's time. `body()` does it once per column and
-    the page comes out as the stock template makes it (tests/test_progress_columns.py
-    compares them), but for the rows' even/odd classes. A column's `td` attributes must
-    therefore not depend on the row (none of ours do).
-    """
-
-    def body(self) -> list[list[tuple[str, object]]]:
-        """The page's rows, each a list of (td attributes, cell) in column order."""
-        cells = [_ColumnCells(self, column) for column in self.columns]
-        return [[(c.attrs, c.cell(row)) for c in cells] for row in self.paginated_rows]
-
-    def body_html(self) -> str:
-        """The page's <tr> rows: each cell output as `{{ cell }}` would output it.
-
-        Joined here rather than looped over in the template, which cost more than all
-        the rest of the table (two variables and a loop step per cell).
-        """
-        return mark_safe(  # noqa: S308  (every cell escaped as the template would)
-            "".join(
-                "<tr>"
-                + "".join(f"<td {attrs}>{_as_template_would(cell)}</td>" for attrs, cell in row)
-                + "</tr>"
-                for row in self.body()
-            )
-        )
-
-
-def _as_template_would(value) -> str:
-    """What `{{ value }}` outputs (django.template.base.render_value_in_context)."""
-    value = localize(template_localtime(value))
-    if not isinstance(value, str):
-        value = str(value)
-    return conditional_escape(value)
-
-
-def _resolve(accessor: A, record):
-    """Accessor.resolve for a model instance, by attribute (it tries `record[bit]` first,
-    an exception per step); anything unusual goes to Accessor.resolve itself."""
-    current = record
-    try:
-        for bit in accessor.bits:
-            current = getattr(current, bit)
-            if callable(current):
-                raise AttributeError(bit)  # calling rules: leave them to tables2
-            if current is None:
-                break
-        return current
-    except AttributeError:
-        try:
-            return accessor.resolve(record)
-        except Exception:
-            return None
-
-
-class _ColumnCells:
-    """What BoundRow.get_cell does for one column, with the per-column work done once."""
-
-    def __init__(self, table: tables.Table, bound_column):
-        self.bound_column = bound_column
-        self.column = bound_column.column
-        self.name = bound_column.name
-        self.attrs = bound_column.attrs["td"].as_html()
-        self.default = bound_column.default
-        self.accessor = A(bound_column.accessor)
-        self.render = bound_column.render
-        self.args, self.catch_all = signature(self.render)
-        self.display = None
-        model = getattr(table.data, "model", None)
-        path, _, remainder = self.accessor.rpartition(A.SEPARATOR)
-        field = self.accessor.get_field(model) if model is not None else None
-        if getattr(field, "choices", None):
-            # get_FOO_display(), with the labels translated once rather than per cell.
-            labels = {key: str(label) for key, label in field.flatchoices}
-            self.display = (A(path), field.attname, labels)
-        # Columns that resolve their value in ways of their own keep the stock path.
-        self.stock = isinstance(self.column, (BaseLinkColumn, ManyToManyColumn))
-
-    def cell(self, row):
-        if self.stock:
-            return row.get_cell(self.name)
-        record = row.record
-        if self.display is not None:
-            path, attname, labels = self.display
-            owner = _resolve(path, record)
-            value = getattr(owner, attname) if owner is not None else None
-            value = labels.get(value, value)
-        else:
-            value = _resolve(self.accessor, record)
-        if value in self.column.empty_values:
-            return self.default
-        every = {
-            "value": value,
-            "record": record,
-            "column": self.column,
-            "bound_column": self.bound_column,
-            "bound_row": row,
-            "table": row.table,
-        }
-        kwargs = every if self.catch_all else {a: every[a] for a in self.args if a in every}
-        if len(kwargs) < len(self.args):
-            content = None  # as call_with_appropriate: a render wanting more is not called
-        else:
-            content = self.render(**kwargs)
-        return self.bound_column.link(content, **every) if self.bound_column.link else content
 
 
 class ProjectTable(ListTable):

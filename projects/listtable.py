@@ -1,0 +1,178 @@
+"""`ListTable`: a django-tables2 table whose page is put together in Python.
+
+The stock template works out, for every cell, what is the same for the whole column (its
+attributes, whether its field has choices, which arguments its render() takes, its
+default), and builds every sort and page link through a template tag: that was most of a
+list page's time. `ListTable` does the per-column work once and joins the header, the
+rows and the page links in Python; `templates/projects/_table.html` places them in the
+stock template's blocks. The markup is the stock template's, but for the rows' even/odd
+classes (tests/test_progress_columns.py compares them). A column's `td` attributes must
+therefore not depend on the row (none of ours do).
+"""
+
+from urllib.parse import urlencode
+
+import django_tables2 as tables
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
+from django.utils.translation import gettext
+from django_tables2 import A
+from django_tables2.columns.linkcolumn import BaseLinkColumn
+from django_tables2.columns.manytomanycolumn import ManyToManyColumn
+from django_tables2.templatetags.django_tables2 import table_page_range
+from django_tables2.utils import AttributeDict, signature
+
+
+class ListTable(tables.Table):
+    """A table of a long list page: `projects/_table.html`, its parts from Python."""
+
+    def body(self) -> list[list[tuple[str, object]]]:
+        """The page's rows, each a list of (td attributes, cell) in column order."""
+        cells = [_ColumnCells(self, column) for column in self.columns]
+        return [[(c.attrs, c.cell(row)) for c in cells] for row in self.paginated_rows]
+
+    def body_html(self) -> str:
+        """The page's <tr> rows: each cell output as `{{ cell }}` would output it."""
+        return mark_safe(  # noqa: S308  (every cell escaped as the template would)
+            "".join(
+                "<tr>"
+                + "".join(f"<td {attrs}>{_as_template_would(cell)}</td>" for attrs, cell in row)
+                + "</tr>"
+                for row in self.body()
+            )
+        )
+
+    def thead_html(self) -> str:
+        """The stock `<thead>`: each header, a link that sorts by it when it may."""
+        cells = []
+        for column in self.columns:
+            header = _as_template_would(column.header)
+            if column.orderable:
+                link = self._query({self.prefixed_order_by_field: column.order_by_alias.next})
+                header = f'<a href="{link}">{header}</a>'
+            cells.append(f'<th {column.attrs["th"].as_html()} scope="col">{header}</th>')
+        thead = self.attrs.get("thead")
+        thead_attrs = AttributeDict(thead).as_html() if thead else ""
+        return mark_safe(  # noqa: S308  (headers escaped as the template would)
+            f"<thead {thead_attrs}><tr>{''.join(cells)}</tr></thead>"
+        )
+
+    def pagination_html(self) -> str:
+        """The stock page links: previous, up to ten pages around this one, next."""
+        page = getattr(self, "page", None)
+        if not page or self.paginator.num_pages <= 1:
+            return ""
+        field = self.prefixed_page_field
+        items = []
+        if page.has_previous():
+            link = self._query({field: page.previous_page_number()})
+            items.append(
+                f'<li class="previous page-item"><a href="{link}" class="page-link">'
+                f'<span aria-hidden="true">&laquo;</span>{escape(gettext("previous"))}</a></li>'
+            )
+        if page.has_previous() or page.has_next():
+            for number in table_page_range(page, self.paginator):
+                active = " active" if page.number == number else ""
+                # The stock template leaves a space where a gap has no href.
+                href = f' href="{self._query({field: number})}"' if number != "..." else " "
+                items.append(
+                    f'<li class="page-item{active}"><a class="page-link"{href}>'
+                    f"{_as_template_would(number)}</a></li>"
+                )
+        if page.has_next():
+            link = self._query({field: page.next_page_number()})
+            items.append(
+                f'<li class="next page-item"><a href="{link}" class="page-link">'
+                f'{escape(gettext("next"))}<span aria-hidden="true">&raquo;</span></a></li>'
+            )
+        return mark_safe(  # noqa: S308  (links and numbers escaped as the template would)
+            '<nav aria-label="Table navigation"><ul class="pagination justify-content-center">'
+            f"{''.join(items)}</ul></nav>"
+        )
+
+    def _query(self, updates: dict) -> str:
+        """`{% querystring_replace key=value %}`: this request's query string, updated."""
+        params = dict(self.request.GET)
+        params.update(updates)
+        return escape("?" + urlencode(params, doseq=True))
+
+
+def _as_template_would(value) -> str:
+    """What `{{ value }}` outputs (django.template.base.render_value_in_context)."""
+    value = localize(template_localtime(value))
+    if not isinstance(value, str):
+        value = str(value)
+    return conditional_escape(value)
+
+
+def _resolve(accessor: A, record):
+    """Accessor.resolve for a model instance, by attribute (it tries `record[bit]` first,
+    an exception per step); anything unusual goes to Accessor.resolve itself."""
+    current = record
+    try:
+        for bit in accessor.bits:
+            current = getattr(current, bit)
+            if callable(current):
+                raise AttributeError(bit)  # calling rules: leave them to tables2
+            if current is None:
+                break
+        return current
+    except AttributeError:
+        try:
+            return accessor.resolve(record)
+        except Exception:
+            return None
+
+
+class _ColumnCells:
+    """What BoundRow.get_cell does for one column, with the per-column work done once."""
+
+    def __init__(self, table: tables.Table, bound_column):
+        self.bound_column = bound_column
+        self.column = bound_column.column
+        self.name = bound_column.name
+        self.attrs = bound_column.attrs["td"].as_html()
+        self.default = bound_column.default
+        self.accessor = A(bound_column.accessor)
+        self.render = bound_column.render
+        self.args, self.catch_all = signature(self.render)
+        self.display = None
+        model = getattr(table.data, "model", None)
+        path, _, remainder = self.accessor.rpartition(A.SEPARATOR)
+        field = self.accessor.get_field(model) if model is not None else None
+        if getattr(field, "choices", None):
+            # get_FOO_display(), with the labels translated once rather than per cell.
+            labels = {key: str(label) for key, label in field.flatchoices}
+            self.display = (A(path), field.attname, labels)
+        # Columns that resolve their value in ways of their own keep the stock path.
+        self.stock = isinstance(self.column, (BaseLinkColumn, ManyToManyColumn))
+
+    def cell(self, row):
+        if self.stock:
+            return row.get_cell(self.name)
+        record = row.record
+        if self.display is not None:
+            path, attname, labels = self.display
+            owner = _resolve(path, record)
+            value = getattr(owner, attname) if owner is not None else None
+            value = labels.get(value, value)
+        else:
+            value = _resolve(self.accessor, record)
+        if value in self.column.empty_values:
+            return self.default
+        every = {
+            "value": value,
+            "record": record,
+            "column": self.column,
+            "bound_column": self.bound_column,
+            "bound_row": row,
+            "table": row.table,
+        }
+        kwargs = every if self.catch_all else {a: every[a] for a in self.args if a in every}
+        if len(kwargs) < len(self.args):
+            content = None  # as call_with_appropriate: a render wanting more is not called
+        else:
+            content = self.render(**kwargs)
+        return self.bound_column.link(content, **every) if self.bound_column.link else content
