@@ -15,7 +15,7 @@ every form of the app both ways, and random attributes and choices, and compares
 from django.forms.renderers import DjangoTemplates
 from django.template.base import render_value_in_context
 from django.template.context import Context
-from django.utils.html import conditional_escape, strip_spaces_between_tags
+from django.utils.html import conditional_escape, escape, strip_spaces_between_tags
 from django.utils.safestring import SafeData, mark_safe
 
 _WIDGETS = "django/forms/widgets/"
@@ -60,6 +60,8 @@ def _as_s(value) -> str:
 
 def _var(value) -> str:
     """`{{ value }}` with autoescaping on (localised as the template would)."""
+    if isinstance(value, str):  # neither localised nor converted: escaped unless safe
+        return value if isinstance(value, SafeData) else escape(value)
     return render_value_in_context(value, _PLAIN_CONTEXT)
 
 

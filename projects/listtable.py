@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import django_tables2 as tables
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
 from django_tables2 import A
@@ -101,6 +101,8 @@ class ListTable(tables.Table):
 
 def _as_template_would(value) -> str:
     """What `{{ value }}` outputs (django.template.base.render_value_in_context)."""
+    if isinstance(value, str):  # neither localised nor converted: escaped unless safe
+        return value if isinstance(value, SafeData) else escape(value)
     value = localize(template_localtime(value))
     if not isinstance(value, str):
         value = str(value)
@@ -148,6 +150,11 @@ class _ColumnCells:
             self.display = (A(path), field.attname, labels)
         # Columns that resolve their value in ways of their own keep the stock path.
         self.stock = isinstance(self.column, (BaseLinkColumn, ManyToManyColumn))
+        # A plain Column's render() returns the value: no need to call it.
+        self.plain = (
+            getattr(self.render, "__func__", None) is tables.Column.render
+            and not self.bound_column.link
+        )
 
     def cell(self, row):
         if self.stock:
@@ -162,6 +169,8 @@ class _ColumnCells:
             value = _resolve(self.accessor, record)
         if value in self.column.empty_values:
             return self.default
+        if self.plain:
+            return value
         every = {
             "value": value,
             "record": record,
