@@ -21,15 +21,20 @@ def configure(request, table, *, prefix: str = "", per_page: int = PER_PAGE) -> 
     tables.RequestConfig(request, paginate={"per_page": per_page}).configure(table)
 
 
+def is_export(request) -> bool:
+    """Whether the query string asks for the table as a file (`_export=csv|xlsx`)."""
+    return request.GET.get("_export") in EXPORT_FORMATS
+
+
 def export_response(request, table, *, title: str, filename: str):
     """The table as CSV or XLSX when the query string asks for it (`_export=`), else None.
 
     Every filtered row is exported, not just the page on screen; text that a spreadsheet
     would run as a formula is neutralised (config.csvsafe).
     """
-    export_format = request.GET.get("_export")
-    if export_format not in EXPORT_FORMATS:
+    if not is_export(request):
         return None
+    export_format = request.GET["_export"]
     tables.RequestConfig(request, paginate=False).configure(table)
     exporter = safe_table_export(export_format, table, dataset_kwargs={"title": title[:31]})
     content = exporter.export()

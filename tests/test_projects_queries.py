@@ -60,7 +60,7 @@ def projects_with_records(department, n, start=0):
 
 
 def test_project_list(client, office, commerce, finance):
-    # 5. count, 6. page of projects with their department, submitter and annotations,
+    # 5. count, 6. page of projects with their department and annotations,
     # 7. department choices, 8. group choices (filter form).
     client.force_login(office)
     url = reverse("projects:list")
@@ -69,6 +69,20 @@ def test_project_list(client, office, commerce, finance):
     projects_with_records(finance, 30, start=100)
     assert queries(client, url) == few == 11
     assert queries(client, url + "?stage=3&lost=false&q=Q") == few
+
+
+def test_project_list_export_names_every_submitter_in_constant_queries(
+    client, office, commerce, finance
+):
+    # The page's 11 less the choices (2): the export reads the submitters with the rows.
+    client.force_login(office)
+    url = reverse("projects:list") + "?_export=csv"
+    projects_with_records(commerce, 2)
+    few = queries(client, url)
+    projects_with_records(finance, 30, start=100)
+    assert queries(client, url) == few
+    text = client.get(url).content.decode("utf-8-sig")
+    assert text.count("\n") == 33 and text.count("人u") == 32  # each row names its submitter
 
 
 def test_visit_list(client, liaison, commerce):

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.tables import configure, export_response
+from config.tables import configure, export_response, is_export
 from departments.roles import roles_of
 from projects import services
 from projects.access import (
@@ -29,9 +29,12 @@ from projects.views.history import project_history
 @require(may_browse)
 def project_list(request):
     roles = roles_of(request.user)
-    projects = projects_for(roles).with_flags().select_related("department", "submitted_by__person")
+    projects = projects_for(roles).with_flags().select_related("department")
     project_filter = ProjectFilter(request.GET, queryset=projects, request=request)
-    table = ProjectTable(project_filter.qs)
+    rows = project_filter.qs
+    if is_export(request):  # who submitted it is a column of the export only
+        rows = rows.select_related("submitted_by__person")
+    table = ProjectTable(rows)
     if response := export_response(request, table, title=_("项目"), filename="projects"):
         return response
     configure(request, table)
