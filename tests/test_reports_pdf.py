@@ -168,7 +168,7 @@ def test_first_page_rendered_to_png_shows_the_red_masthead(city, kind, artifacts
     image = Image.open(f"{stem}.png").convert("RGB")
     width, height = image.size
     top = image.crop((0, 0, width, height // 4))
-    red = sum(1 for r, g, b in top.getdata() if r > 150 and g < 80 and b < 80)
-    dark = sum(1 for r, g, b in image.getdata() if r < 90 and g < 90 and b < 90)
+    red = sum(1 for r, g, b in top.get_flattened_data() if r > 150 and g < 80 and b < 80)
+    dark = sum(1 for r, g, b in image.get_flattened_data() if r < 90 and g < 90 and b < 90)
     assert red > 200, "the masthead is red"
     assert dark > 500, "the page carries text, not an empty frame"
