@@ -12,10 +12,12 @@ The output is byte for byte what the templates make: `tests/test_formrender.py` 
 every form of the app both ways, and random attributes and choices, and compares them.
 """
 
+from html import escape as _escape
+
 from django.forms.renderers import DjangoTemplates
 from django.template.base import render_value_in_context
 from django.template.context import Context
-from django.utils.html import conditional_escape, escape, strip_spaces_between_tags
+from django.utils.html import strip_spaces_between_tags
 from django.utils.safestring import SafeData, mark_safe
 
 _WIDGETS = "django/forms/widgets/"
@@ -45,23 +47,28 @@ MULTIWIDGET_TEMPLATE = f"{_WIDGETS}multiwidget.html"
 RANGE_TEMPLATE = "django_filters/widgets/multiwidget.html"
 PYTHON_TEMPLATES = INPUT_TEMPLATES | {SELECT_TEMPLATE, MULTIWIDGET_TEMPLATE, RANGE_TEMPLATE}
 _PLAIN_CONTEXT = Context(autoescape=True)
+_SELECTED = {"selected": True}
 
 
 def _as_s(value) -> str:
     """`{{ value|stringformat:'s' }}`: the filter keeps a safe string safe."""
+    if type(value) is int:  # digits: nothing to format or escape (most option values)
+        return str(value)
     if isinstance(value, tuple):
         value = str(value)
     try:
         text = "%s" % value  # noqa: UP031  (the filter's own formatting)
     except (ValueError, TypeError):
         return ""
-    return conditional_escape(mark_safe(text) if isinstance(value, SafeData) else text)
+    return text if isinstance(value, SafeData) else _escape(text)
 
 
 def _var(value) -> str:
     """`{{ value }}` with autoescaping on (localised as the template would)."""
     if isinstance(value, str):  # neither localised nor converted: escaped unless safe
-        return value if isinstance(value, SafeData) else escape(value)
+        # _escape is html.escape, what django.utils.html.escape calls, without its
+        # lazy-string wrapper: the parts are joined and marked safe once.
+        return value if isinstance(value, SafeData) else _escape(value)
     return render_value_in_context(value, _PLAIN_CONTEXT)
 
 
@@ -86,10 +93,9 @@ def input_html(widget: dict) -> str:
 
 def option_html(option: dict) -> str:
     """`django/forms/widgets/select_option.html`."""
-    return (
-        f'<option value="{_as_s(option["value"])}"{attrs_html(option["attrs"])}>'
-        f"{_var(option['label'])}</option>"
-    )
+    attrs = option["attrs"]
+    shown = "" if not attrs else " selected" if attrs == _SELECTED else attrs_html(attrs)
+    return f'<option value="{_as_s(option["value"])}"{shown}>{_var(option["label"])}</option>'
 
 
 class FastRenderer(DjangoTemplates):
@@ -135,9 +141,8 @@ class FastRenderer(DjangoTemplates):
             for option in group_choices:
                 parts.append("\n  ")
                 if option["template_name"] == OPTION_TEMPLATE and self._is_djangos(OPTION_TEMPLATE):
-                    parts.append(
-                        self._with_edges(OPTION_TEMPLATE, option_html(option), {"widget": option})
-                    )
+                    before, after = self._edges_of(OPTION_TEMPLATE, {"widget": option})
+                    parts.append(f"{before}{option_html(option)}{after}")
                 else:
                     parts.append(
                         self._included(option["template_name"], {**context, "widget": option})
@@ -155,14 +160,18 @@ class FastRenderer(DjangoTemplates):
         return self._with_edges(template_name, html, context)
 
     def _with_edges(self, template_name: str, html: str, context) -> str:
+        before, after = self._edges_of(template_name, context)
+        return f"{before}{html}{after}"
+
+    def _edges_of(self, template_name: str, context) -> tuple[str, str]:
+        """The whitespace around what the template outputs: its file's own."""
         edges = self.__dict__.setdefault("_edges", {})
         if template_name not in edges:
             raw = self.get_template(template_name).render(context)
             stripped = raw.strip()
             start = raw.index(stripped) if stripped else len(raw)
             edges[template_name] = (raw[:start], raw[start + len(stripped) :])
-        before, after = edges[template_name]
-        return f"{before}{html}{after}"
+        return edges[template_name]
 
     def _is_djangos(self, template_name: str) -> bool:
         """Whether the template the engine would use is Django's (or django-filter's) own,

@@ -10,6 +10,7 @@ classes (tests/test_progress_columns.py compares them). A column's `td` attribut
 therefore not depend on the row (none of ours do).
 """
 
+from html import escape as html_escape
 from urllib.parse import urlencode
 
 import django_tables2 as tables
@@ -102,7 +103,8 @@ class ListTable(tables.Table):
 def _as_template_would(value) -> str:
     """What `{{ value }}` outputs (django.template.base.render_value_in_context)."""
     if isinstance(value, str):  # neither localised nor converted: escaped unless safe
-        return value if isinstance(value, SafeData) else escape(value)
+        # html.escape is what django.utils.html.escape calls, without its lazy wrapper.
+        return value if isinstance(value, SafeData) else html_escape(value)
     value = localize(template_localtime(value))
     if not isinstance(value, str):
         value = str(value)
