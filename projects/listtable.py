@@ -10,6 +10,7 @@ classes (tests/test_progress_columns.py compares them). A column's `td` attribut
 therefore not depend on the row (none of ours do).
 """
 
+import functools
 from html import escape as html_escape
 from urllib.parse import urlencode
 
@@ -130,6 +131,20 @@ def _resolve(accessor: A, record):
             return None
 
 
+def _signature(render) -> tuple[tuple[str, ...], bool]:
+    """django_tables2.utils.signature, worked out once per function (inspect is slow)."""
+    function = getattr(render, "__func__", None)
+    if function is None:
+        return signature(render)
+    return _function_signature(function, bound=True)
+
+
+@functools.cache
+def _function_signature(function, *, bound: bool) -> tuple[tuple[str, ...], bool]:
+    args, catch_all = signature(function)
+    return (tuple(args[1:]) if bound else tuple(args)), catch_all
+
+
 class _ColumnCells:
     """What BoundRow.get_cell does for one column, with the per-column work done once."""
 
@@ -141,7 +156,7 @@ class _ColumnCells:
         self.default = bound_column.default
         self.accessor = A(bound_column.accessor)
         self.render = bound_column.render
-        self.args, self.catch_all = signature(self.render)
+        self.args, self.catch_all = _signature(self.render)
         self.display = None
         model = getattr(table.data, "model", None)
         path, _, remainder = self.accessor.rpartition(A.SEPARATOR)
