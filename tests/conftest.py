@@ -89,6 +89,26 @@ def make_project(department, code="P001", **fields):
     return Project.objects.create(code=code, department=department, **defaults)
 
 
+def make_competition(*departments, name="百日竞赛", start=date(2026, 3, 1), end=date(2026, 6, 8)):
+    """A competition with the same small quota for each department: 2 visit batches,
+    1 project at each stage, 100 (万元) of funds."""
+    from competition.models import Competition, Quota
+
+    competition = Competition.objects.create(name=name, start_date=start, end_date=end)
+    for department in departments:
+        Quota.objects.create(
+            competition=competition,
+            department=department,
+            visit_batches=2,
+            intent_projects=1,
+            signed_projects=1,
+            funded_projects=1,
+            funds_amount=Decimal(100),
+            groundbreaking_projects=1,
+        )
+    return competition
+
+
 def make_milestone(project, stage, on: date, status="verified", **fields):
     from projects.models import Milestone
 

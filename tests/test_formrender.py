@@ -7,7 +7,6 @@ with each renderer and compared whole.
 
 import re
 from datetime import date
-from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
@@ -21,9 +20,8 @@ from django_filters.widgets import DateRangeWidget
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from competition.models import Competition, Quota
 from config.formrender import FastRenderer
-from tests.conftest import make_milestone, make_project, make_visit
+from tests.conftest import make_competition, make_milestone, make_project, make_visit
 
 FAST, STOCK = FastRenderer(), DjangoTemplates()
 
@@ -127,19 +125,7 @@ CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
 
 @pytest.fixture
 def data(commerce, finance, liaison):
-    competition = Competition.objects.create(
-        name="百日竞赛", start_date=date(2026, 3, 1), end_date=date(2026, 6, 8)
-    )
-    Quota.objects.create(
-        competition=competition,
-        department=commerce,
-        visit_batches=2,
-        intent_projects=1,
-        signed_projects=1,
-        funded_projects=1,
-        funds_amount=Decimal(100),
-        groundbreaking_projects=1,
-    )
+    competition = make_competition(commerce)
     project = make_project(commerce, code="P<1>", name='项目 "甲" & <乙>', planned_investment=9000)
     milestone = make_milestone(project, 1, date(2026, 3, 5), status="pending")
     visit = make_visit(commerce, date(2026, 3, 6), project=project)
