@@ -180,3 +180,13 @@ def _empty_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def worker(tmp_path):
+    """A real Celery worker process for the tests marked celery_worker, stopped and reaped
+    whatever the test did (tests/worker_process.py)."""
+    from tests.worker_process import running_worker
+
+    with running_worker(tmp_path) as proc:
+        yield proc

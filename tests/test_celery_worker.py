@@ -1,18 +1,12 @@
 """With a real Redis broker and a real Celery worker process (PostgreSQL pass of CI).
 
 The worker runs against the test database, so these tests commit their data
-(transactional tests) and poll for the results the worker writes.
+(transactional tests) and poll for the results the worker writes. The `worker` fixture
+(tests/conftest.py) and the waits and locks are tests/worker_process.py's.
 """
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import date
-from pathlib import Path
 
-import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -20,61 +14,9 @@ from django.utils import timezone
 from competition.models import Competition, Quota, Snapshot
 from projects.models import Milestone, Stage
 from tests.conftest import make_project, make_visit
+from tests.worker_process import idle, kill_pool_children, table_locked, wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    assert connection.vendor == "postgresql", "worker tests need PostgreSQL (CI's second pass)"
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def _wait_for(predicate, timeout=60, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def worker(tmp_path):
-    broker = os.environ.get("CELERY_BROKER_URL")
-    assert broker, "CELERY_BROKER_URL must point at a real Redis for the worker tests"
-    from config.celery import app
-
-    app.conf.task_always_eager = False
-    app.conf.broker_url = broker
-    app.control.purge()
-    log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": broker,
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "test-only-secret-key"),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-    }
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "info",
-             "-P", "prefork", "-c", "1", "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        _wait_for(lambda: "ready." in log.read_text(), what="the worker to start")
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        app.conf.task_always_eager = True
 
 
 @pytest.fixture
@@ -92,7 +34,7 @@ def _fresh(comp) -> bool:
 
 
 def test_verified_milestone_leads_to_a_new_snapshot(worker, comp, commerce):
-    _wait_for(lambda: _fresh(comp), what="the setup recompute")
+    wait_for(lambda: _fresh(comp), what="the setup recompute", log=worker.log)
     project = make_project(commerce)
     milestone = Milestone(
         project=project, stage=Stage.SIGNED, occurred_on=timezone.localdate(), status="pending"
@@ -107,39 +49,32 @@ def test_verified_milestone_leads_to_a_new_snapshot(worker, comp, commerce):
         ).first()
         return snap is not None and snap.actuals["signed_projects"] == "1"
 
-    _wait_for(signed_counted, what="the worker's snapshot with the signed project")
+    wait_for(signed_counted, what="the worker's snapshot with the signed project", log=worker.log)
     assert _fresh(comp)
 
 
 def test_worker_killed_mid_recompute_loses_nothing(worker, comp, commerce):
-    _wait_for(lambda: _fresh(comp), what="the setup recompute")
+    # The recompute the setup queued writes the snapshot table: let it finish first, task
+    # and all, or it (not the one below) is what blocks on the lock and gets killed.
+    wait_for(lambda: _fresh(comp), what="the setup recompute", log=worker.log)
+    wait_for(lambda: idle(worker.log), what="the setup recompute's task to end", log=worker.log)
     s = connection.settings_dict
     # Lock the snapshot table so the worker's recompute blocks inside run_recompute(),
     # after it picked up the task and before it could clear the stale marker.
-    blocker = psycopg.connect(
-        host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432, user=s["USER"], dbname=s["NAME"]
-    )
-    blocker.execute("LOCK TABLE competition_snapshot IN ACCESS EXCLUSIVE MODE")
-    make_visit(commerce, timezone.localdate())
+    with table_locked("competition_snapshot"):
+        make_visit(commerce, timezone.localdate())
 
-    def worker_blocked():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
-                " AND wait_event_type = 'Lock'",
-                [s["NAME"]],
-            )
-            return cursor.fetchone()[0] > 0
+        def worker_blocked():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
+                    " AND wait_event_type = 'Lock'",
+                    [s["NAME"]],
+                )
+                return cursor.fetchone()[0] > 0
 
-    _wait_for(worker_blocked, what="the recompute to be mid-task")
-    children = subprocess.run(
-        ["ps", "-o", "pid=", "--ppid", str(worker.pid)], capture_output=True, text=True
-    ).stdout.split()
-    assert children, "the prefork pool has a child process"
-    for pid in children:
-        os.kill(int(pid), signal.SIGKILL)
-    blocker.rollback()
-    blocker.close()
+        wait_for(worker_blocked, what="the recompute to be mid-task", log=worker.log)
+        assert kill_pool_children(worker), "the prefork pool has a child process"
 
     def visit_counted():
         snap = Snapshot.objects.filter(
@@ -147,7 +82,7 @@ def test_worker_killed_mid_recompute_loses_nothing(worker, comp, commerce):
         ).first()
         return snap is not None and snap.actuals["visit_batches"] == "1"
 
-    _wait_for(visit_counted, what="the re-delivered recompute")
+    wait_for(visit_counted, what="the re-delivered recompute", log=worker.log)
     assert _fresh(comp)
     # Exactly one snapshot row per department and date: nothing half-written or doubled.
     assert Snapshot.objects.filter(competition=comp, as_of=timezone.localdate()).count() == 1
