@@ -233,6 +233,8 @@ class Project(models.Model):
             # The list filtered by stage (or sorted by it), sorted by investment within.
             models.Index(fields=["stage_reached", "planned_investment"], name="project_stage"),
             models.Index(fields=["last_milestone_on"], name="project_last_milestone_on"),
+            # The list's count by industry and stage (or all rows): an index-only scan.
+            models.Index(fields=["industry", "stage_reached"], name="project_industry_stage"),
         ]
 
     def __str__(self) -> str:
