@@ -9,6 +9,7 @@ from config.tables import configure, export_response
 from departments.roles import roles_of
 from projects import services
 from projects.access import may_browse, may_submit_leads, projects_for, require
+from projects.filterpanel import filter_panel
 from projects.filters import LeadFilter, lead_counts_by_channel, lead_counts_by_submitter
 from projects.forms import LeadForm
 from projects.models import Project
@@ -63,6 +64,7 @@ def lead_list(request):
         "projects/lead_list.html",
         {
             "filter": lead_filter,
+            "filter_panel": filter_panel(request, lead_filter),
             "table": table,
             "by_submitter": lead_counts_by_submitter(counted),
             "by_channel": lead_counts_by_channel(counted),

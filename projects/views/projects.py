@@ -19,6 +19,7 @@ from projects.access import (
     projects_for,
     require,
 )
+from projects.filterpanel import filter_panel
 from projects.filters import ProjectFilter
 from projects.forms import LostForm, ProjectForm
 from projects.models import MILESTONE_STAGES, ReviewStatus, Stage
@@ -41,7 +42,12 @@ def project_list(request):
     return render(
         request,
         "projects/project_list.html",
-        {"filter": project_filter, "table": table, "can_log": may_log(roles)},
+        {
+            "filter": project_filter,
+            "filter_panel": filter_panel(request, project_filter),
+            "table": table,
+            "can_log": may_log(roles),
+        },
     )
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from config.tables import configure, export_response
 from departments.roles import roles_of
 from projects.access import get_visit_for_user, may_browse, may_log, require, visits_for
+from projects.filterpanel import filter_panel
 from projects.filters import VisitFilter
 from projects.forms import VisitForm
 from projects.tables import VisitTable
@@ -29,7 +30,13 @@ def visit_list(request):
     return render(
         request,
         "projects/visit_list.html",
-        {"filter": visit_filter, "table": table, "totals": totals, "can_log": may_log(roles)},
+        {
+            "filter": visit_filter,
+            "filter_panel": filter_panel(request, visit_filter),
+            "table": table,
+            "totals": totals,
+            "can_log": may_log(roles),
+        },
     )
 
 
