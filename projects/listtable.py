@@ -19,12 +19,16 @@ from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.timezone import template_localtime
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django_tables2 import A
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.columns.manytomanycolumn import ManyToManyColumn
 from django_tables2.templatetags.django_tables2 import table_page_range
 from django_tables2.utils import AttributeDict, signature
+
+# Rendered headers by everything they depend on (ListTable.thead_html); cleared when full.
+THEAD_MEMO_SIZE = 1024
+_THEADS: dict[tuple, str] = {}
 
 
 class ListTable(tables.Table):
@@ -46,8 +50,42 @@ class ListTable(tables.Table):
             )
         )
 
+    @classmethod
+    def shown_fields(cls, model) -> list[str]:
+        """The fields of `model` (and of rows it selects related) its visible columns
+        read: a page passes them to `QuerySet.only()` and loads nothing it does not show
+        (an export, which shows every column, loads everything)."""
+        fields = []
+        for name, column in cls.base_columns.items():
+            accessor = A(column.accessor or name)
+            field = accessor.get_field(model)
+            if column.visible and field is not None:
+                fields.append(accessor)
+        return fields
+
     def thead_html(self) -> str:
-        """The stock `<thead>`: each header, a link that sorts by it when it may."""
+        """The stock `<thead>`: each header, a link that sorts by it when it may.
+
+        Worked out once per table class, language, query string, order and columns
+        (all it depends on) and kept in a bounded memo: translating the headers and
+        building their links cost more than the rows' cells.
+        """
+        key = (
+            type(self),
+            get_language(),
+            self.prefix,
+            tuple(sorted((name, tuple(values)) for name, values in self.request.GET.lists())),
+            tuple(self.order_by or ()),
+            tuple(column.name for column in self.columns),
+        )
+        html = _THEADS.get(key)
+        if html is None:
+            if len(_THEADS) >= THEAD_MEMO_SIZE:
+                _THEADS.clear()
+            html = _THEADS[key] = self._thead_html()
+        return html
+
+    def _thead_html(self) -> str:
         cells = []
         for column in self.columns:
             header = _as_template_would(column.header)
@@ -145,6 +183,13 @@ def _function_signature(function, *, bound: bool) -> tuple[tuple[str, ...], bool
     return (tuple(args[1:]) if bound else tuple(args)), catch_all
 
 
+@functools.cache
+def _choice_labels(field, language: str) -> dict:
+    """get_FOO_display()'s labels of a model field's choices, translated once per language
+    (the choices are declared in the code)."""
+    return {key: str(label) for key, label in field.flatchoices}
+
+
 class _ColumnCells:
     """What BoundRow.get_cell does for one column, with the per-column work done once."""
 
@@ -163,8 +208,7 @@ class _ColumnCells:
         field = self.accessor.get_field(model) if model is not None else None
         if getattr(field, "choices", None):
             # get_FOO_display(), with the labels translated once rather than per cell.
-            labels = {key: str(label) for key, label in field.flatchoices}
-            self.display = (A(path), field.attname, labels)
+            self.display = (A(path), field.attname, _choice_labels(field, get_language()))
         # Columns that resolve their value in ways of their own keep the stock path.
         self.stock = isinstance(self.column, (BaseLinkColumn, ManyToManyColumn))
         # A plain Column's render() returns the value: no need to call it.

@@ -6,11 +6,14 @@ view's queryset already selected or annotated, so a page costs the same queries 
 rows as for 500.
 """
 
+import functools
+
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import A
 
@@ -27,23 +30,26 @@ def person_name(user) -> str:
         return user.get_username()
 
 
+@functools.cache
+def _yes_no_spans(language: str) -> tuple[str, str]:
+    """The two spans of a YesNoColumn, translated once per language."""
+    return tuple(
+        format_html('<span class="{}">{}</span>', css, label)
+        for css, label in (("false", _("否")), ("true", _("是")))
+    )
+
+
 class YesNoColumn(tables.Column):
     """是 or 否 (nothing counts as 否), as BooleanColumn shows it, without its per-cell
-    look-up of the field's choices (ours have none).
-
-    Each table has its own copy of its columns, made for one request: the two spans are
-    translated once per table, not once per cell.
-    """
+    look-up of the field's choices (ours have none). Each table's copy of the column
+    looks its two spans up once."""
 
     empty_values = ()
     _spans: tuple[str, str] | None = None
 
     def render(self, value):
         if self._spans is None:
-            self._spans = tuple(
-                format_html('<span class="{}">{}</span>', css, label)
-                for css, label in (("false", _("否")), ("true", _("是")))
-            )
+            self._spans = _yes_no_spans(get_language())
         return self._spans[bool(value)]
 
     def value(self, value):

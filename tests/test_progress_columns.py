@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from config.tables import configure
+from departments.roles import roles_of
 from projects import services
 from projects.filters import AnyYesNo, ProjectFilter
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage
@@ -645,3 +646,46 @@ def test_filter_form_offers_the_users_departments(rf, liaison, commerce, finance
     html = str(ProjectFilter(request.GET, queryset=Project.objects.all(), request=request).form)
     assert f'<option value="{commerce.pk}" selected>商务局</option>' in html
     assert "财政局" not in html
+
+
+def test_headers_follow_each_requests_sort_and_language(rf, office, commerce):
+    """The rendered header row is memoised (ListTable.thead_html) by everything it depends
+    on: asked again in another order and language, it is the stock template's each time."""
+    make_project(commerce, code="H1", planned_investment=10)
+    projects = Project.objects.with_flags().select_related("department")
+    for language, sort in [
+        ("zh-hans", ""),
+        ("zh-hans", "-planned_investment"),
+        ("en", "-planned_investment"),
+        ("zh-hans", "planned_investment"),
+        ("zh-hans", ""),
+        ("en", ""),
+    ]:
+        with translation.override(language):
+            request = rf.get("/projects/", {"sort": sort, "zone": "城区"} if sort else {})
+            request.user = office
+            ours = _render(ProjectTable(projects), request)
+            stock = _render(ProjectTable(projects, template_name=STOCK_TEMPLATE), request)
+        assert _same_markup(ours) == _same_markup(stock)
+        thead = re.search(r"<thead.*</thead>", ours, re.S).group(0)
+        assert ("desc" in thead) is sort.startswith("-")
+        assert (translation.gettext("责任部门") in thead) or language == "en"
+
+
+def test_a_page_loads_only_the_columns_it_shows(rf, office, commerce):
+    """The list page's rows query names the visible columns' fields only, and the table
+    drawn from it is the one drawn from whole rows, with no query per row."""
+    for i in range(3):
+        make_project(commerce, code=f"S{i}", lost_reason="不在页面上", zone="城区")
+    request = rf.get("/projects/")
+    request.user = office
+    roles_of(office)  # the page's context reads the user's roles: read them outside the count
+    whole = Project.objects.with_flags().select_related("department")
+    shown = whole.only(*ProjectTable.shown_fields(Project))
+    with CaptureQueriesContext(connection) as ctx:
+        ours = _render(ProjectTable(shown), request)
+    assert len(ctx) == 2  # the count and the page
+    rows_sql = ctx.captured_queries[-1]["sql"]
+    assert '"code"' in rows_sql and '"lost_reason"' not in rows_sql
+    assert '"created_at"' not in rows_sql
+    assert _same_markup(ours) == _same_markup(_render(ProjectTable(whole), request))

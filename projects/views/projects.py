@@ -22,7 +22,7 @@ from projects.access import (
 from projects.filterpanel import filter_panel
 from projects.filters import ProjectFilter
 from projects.forms import LostForm, ProjectForm
-from projects.models import MILESTONE_STAGES, ReviewStatus, Stage
+from projects.models import MILESTONE_STAGES, Project, ReviewStatus, Stage
 from projects.tables import ProjectTable
 from projects.views.history import project_history
 
@@ -35,6 +35,8 @@ def project_list(request):
     rows = project_filter.qs
     if is_export(request):  # who submitted it is a column of the export only
         rows = rows.select_related("submitted_by__person")
+    else:  # a page loads only what its visible columns show
+        rows = rows.only(*ProjectTable.shown_fields(Project))
     table = ProjectTable(rows)
     if response := export_response(request, table, title=_("项目"), filename="projects"):
         return response
