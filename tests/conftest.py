@@ -172,13 +172,22 @@ def artifacts_dir():
     return path
 
 
+def empty_caches():
+    """Empty the shared cache and this process's recent pages (competition.pagecache): what
+    another process, or the next request after a restart, would find."""
+    from django.core.cache import cache
+
+    from competition.pagecache import clear_recent
+
+    cache.clear()
+    clear_recent()
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with an empty cache: rate-limit counters are per user and minute,
     and user ids and frozen clocks repeat from one test to the next."""
-    from django.core.cache import cache
-
-    cache.clear()
+    empty_caches()
     yield
 
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,7 +14,7 @@ from competition.models import Competition, Quota
 from competition.snapshots import recompute_snapshots
 from departments.models import Department
 from projects.models import Industry, Stage
-from tests.conftest import make_milestone, make_project, make_receipt, make_visit
+from tests.conftest import empty_caches, make_milestone, make_project, make_receipt, make_visit
 
 URL = reverse("dashboard")
 
@@ -241,7 +240,7 @@ EXPECTED_HIT, EXPECTED_MISS = 10, 15
 
 
 def _miss_then_hit(client, **params):
-    cache.clear()
+    empty_caches()
     return _count_queries(client, **params), _count_queries(client, **params)
 
 

@@ -6,7 +6,6 @@ from datetime import date
 
 import openpyxl
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -14,7 +13,7 @@ from competition.models import Competition, Quota
 from competition.snapshots import recompute_snapshots
 from departments.models import Department
 from projects.models import Stage
-from tests.conftest import make_milestone, make_project, make_receipt, make_visit
+from tests.conftest import empty_caches, make_milestone, make_project, make_receipt, make_visit
 
 AS_OF = "2026-01-10"
 
@@ -156,7 +155,7 @@ def test_league_page_query_count_is_constant(client, comp, leader):
     recompute_snapshots(comp, as_of=date(2026, 1, 10))
     params = {"competition": comp.pk, "as_of": AS_OF}
     client.get("/league/", params)  # warm up the session and caches
-    cache.clear()  # a miss, like the one after the recompute below (tests/test_page_cache.py)
+    empty_caches()  # a miss, like the one after the recompute below (tests/test_page_cache.py)
     with CaptureQueriesContext(connection) as few:
         client.get("/league/", params)
     for i in range(30):

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -20,7 +19,7 @@ from competition.snapshots import recompute_snapshots
 from competition.warm import warm_pages
 from departments.models import Department
 from projects.models import Industry, Stage
-from tests.conftest import make_milestone, make_project, make_receipt, make_visit
+from tests.conftest import empty_caches, make_milestone, make_project, make_receipt, make_visit
 from tests.test_i18n import _compiled_catalogue  # noqa: F401 (English pages need the .mo)
 
 TODAY = date(2026, 1, 20)
@@ -325,7 +324,7 @@ def _departments(comp, n):
 
 
 def _miss_then_hit(client, get, **params):
-    cache.clear()
+    empty_caches()
     miss = get(client, **params)
     hit = get(client, **params)
     return miss.queries, hit.queries
@@ -362,6 +361,23 @@ def test_constant_queries(client, comp, leader, groups, n):
     assert dashboard == (DASHBOARD_MISS, DASHBOARD_HIT)
 
 
+@pytest.mark.django_db
+def test_this_process_keeps_its_recent_parts_but_never_a_stale_one(client, comp, leader, finance):
+    """A part served once is kept decompressed in the process (no shared-cache round trip
+    and no decompression next time); a recompute names a new version, never the old."""
+    from django.core.cache import cache
+
+    client.force_login(leader)
+    first = _league(client, competition=comp.pk)
+    assert first.context["table"] is not None  # drawn for this reader
+    cache.clear()  # the shared cache only: the process still has it
+    again = _league(client, competition=comp.pk)
+    assert again.context["table"] is None and _table(again) == _table(first)
+    _signings_for_finance(finance)
+    recompute_snapshots(comp, as_of=date(2026, 1, 10))
+    assert _names(_league(client, competition=comp.pk)) == ["财政局", "商务局"]
+
+
 # --- warmed by the worker after a recompute (competition.warm) ---------------------------
 
 
@@ -378,7 +394,7 @@ def test_the_first_reader_after_warming_gets_the_cached_pages(client, comp, lead
     miss_dashboard = _get(client, "/dashboard/")
     assert miss_league.context["table"] is not None  # rendered for this reader
 
-    cache.clear()
+    empty_caches()
     assert warm_pages(comp, today=TODAY) is True
     league = _get(client, "/league/")
     dashboard = _get(client, "/dashboard/")
@@ -408,11 +424,11 @@ def test_the_recompute_task_warms_todays_pages_when_asked(client, comp, leader, 
     assert recompute_competition(comp.pk)[-1] == TODAY.isoformat()
     assert _get(client, "/league/").context["table"] is None  # warmed by the task
 
-    cache.clear()
+    empty_caches()
     nightly_snapshots()
     assert _get(client, "/league/").context["table"] is None  # warmed by the nightly job
 
-    cache.clear()
+    empty_caches()
     settings.WARM_PAGES_AFTER_RECOMPUTE = False
     mark_competition_stale(comp.pk, comp.start_date, queue=False)
     recompute_competition(comp.pk)
