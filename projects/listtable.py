@@ -150,12 +150,13 @@ def _as_template_would(value) -> str:
     return conditional_escape(value)
 
 
-def _resolve(accessor: A, record):
+def _resolve(accessor: A, bits: tuple[str, ...], record):
     """Accessor.resolve for a model instance, by attribute (it tries `record[bit]` first,
-    an exception per step); anything unusual goes to Accessor.resolve itself."""
+    an exception per step); anything unusual goes to Accessor.resolve itself. `bits` are
+    the accessor's, split once per column."""
     current = record
     try:
-        for bit in accessor.bits:
+        for bit in bits:
             current = getattr(current, bit)
             if callable(current):
                 raise AttributeError(bit)  # calling rules: leave them to tables2
@@ -208,7 +209,9 @@ class _ColumnCells:
         field = self.accessor.get_field(model) if model is not None else None
         if getattr(field, "choices", None):
             # get_FOO_display(), with the labels translated once rather than per cell.
-            self.display = (A(path), field.attname, _choice_labels(field, get_language()))
+            labels = _choice_labels(field, get_language())
+            self.display = (A(path), tuple(A(path).bits), field.attname, labels)
+        self.bits = tuple(self.accessor.bits)
         # Columns that resolve their value in ways of their own keep the stock path.
         self.stock = isinstance(self.column, (BaseLinkColumn, ManyToManyColumn))
         # A plain Column's render() returns the value: no need to call it.
@@ -222,12 +225,12 @@ class _ColumnCells:
             return row.get_cell(self.name)
         record = row.record
         if self.display is not None:
-            path, attname, labels = self.display
-            owner = _resolve(path, record)
+            path, bits, attname, labels = self.display
+            owner = _resolve(path, bits, record)
             value = getattr(owner, attname) if owner is not None else None
             value = labels.get(value, value)
         else:
-            value = _resolve(self.accessor, record)
+            value = _resolve(self.accessor, self.bits, record)
         if value in self.column.empty_values:
             return self.default
         if self.plain:
