@@ -372,3 +372,40 @@ def test_lead_counts_by_submitter_and_channel(
         ("老战友", 1),  # ties in the order of the channel choices
         ("敲门招商", 1),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_creators_get_distinct_codes_without_retrying(commerce, liaison, monkeypatch):
+    """Eight requests create projects at the same instant with one attempt each: codes are
+    handed out one at a time (services._lock_codes), so none of them clashes. (SQLite has
+    one writer at a time: there the creators take turns.)"""
+    import threading
+
+    from django.db import connection
+
+    monkeypatch.setattr(services, "CODE_ATTEMPTS", 1)
+    creators = 8 if connection.vendor == "postgresql" else 1
+    start = threading.Barrier(creators)
+    errors, codes = [], []
+
+    def create(i: int) -> None:
+        try:
+            start.wait(timeout=10)
+            for j in range(3):
+                project = services.create_project(
+                    Project(department=commerce, name=f"并发{i}-{j}"), by=liaison, today=TODAY
+                )
+                codes.append(project.code)
+        except BaseException as e:  # reported by the main thread
+            errors.append(e)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(creators)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    prefix = services.PROJECT_PREFIX
+    assert sorted(codes) == [f"{prefix}-2026-{n:04d}" for n in range(1, 3 * creators + 1)]
