@@ -122,3 +122,22 @@ def test_loadtest_helpers():
     lines = lt.summarize(samples, seconds=2)
     assert lines[0].startswith("all requests: 2 in 2 s = 1.0 req/s")
     assert "errors 1" in lines[0] and "error: liaison POST: 500" in lines[-1]
+
+
+def test_loadtest_prints_the_servers_tracebacks(tmp_path):
+    from competition.bench import loadtest as lt
+
+    log = tmp_path / "gunicorn.log"
+    log.write_text(
+        "[INFO] booting\n"
+        "ERROR django.request Internal Server Error: /projects/new/\n"
+        "Traceback (most recent call last):\n"
+        '  File "x.py", line 1, in f\n'
+        "    g()\n"
+        "IntegrityError: duplicate key value\n"
+        "[INFO] next\n"
+    )
+    lines = lt.tracebacks(log)
+    assert lines[0].endswith("Internal Server Error: /projects/new/")
+    assert lines[-2] == "IntegrityError: duplicate key value" and "[INFO] next" not in lines
+    assert lt.tracebacks(tmp_path / "missing.log") == []

@@ -310,6 +310,24 @@ class Processes:
                 proc.wait(timeout=10)
 
 
+def tracebacks(log: Path, *, limit: int = 3) -> list[str]:
+    """The first `limit` tracebacks of a process's log, each with the line before it (the
+    logged message: which request failed): what a run that saw errors prints."""
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    found: list[str] = []
+    i = 0
+    while i < len(lines) and found.count("") < limit:
+        if not lines[i].startswith("Traceback"):
+            i += 1
+            continue
+        end = i + 1
+        while end < len(lines) and lines[end].startswith((" ", "\t")):
+            end += 1
+        found += [*lines[max(i - 1, 0) : end + 1], ""]  # through the exception's own line
+        i = end + 1
+    return found
+
+
 def wait_healthy(port: int, *, timeout: float) -> dict:
     """Poll /healthz until it answers 200 (database, broker and a worker all up)."""
     deadline = time.monotonic() + timeout

@@ -205,9 +205,16 @@ class Command(BaseCommand):
             out(line)
         reconnects = sum(b.reconnects for b in browsers.values())
         out(f"  (idle keep-alive connections closed by gunicorn and re-opened: {reconnects})")
+        errors = sum(not sample.ok for sample in recorder.samples)
+        if errors:
+            out("Server errors (gunicorn's log):")
+            for line in lt.tracebacks(processes.log_dir / "gunicorn.log"):
+                out(f"  {line}")
 
         self._check_writes(written)
         self._check_league(data)
+        if errors:
+            raise CommandError(f"{errors} requests failed (the target is none).")
 
     # Checks ------------------------------------------------------------------------
     def _check_writes(self, written: lt.Written) -> None:
