@@ -7,7 +7,7 @@ per-row loops.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -354,19 +354,37 @@ def leader_home(*, competition: Competition | None, today: date) -> LeaderHome |
     """Headline figures, yellow cards and zero results of `competition` as of `today`.
 
     The figures are today's stored snapshot, the league table's own (computed and stored
-    first if nobody asked for today yet): never a count of our own.
+    first if nobody asked for today yet): never a count of our own. They are cached on
+    the snapshot's version (competition.pagecache): one query when cached, two when not.
     """
     if competition is None:
         return None
+    from django.core.cache import cache
+
+    from competition import pagecache
     from competition.snapshots import recompute_snapshots
     from competition.stored import stored_league
 
-    league = stored_league(competition, as_of=today) or recompute_snapshots(
-        competition, as_of=today
+    version = pagecache.snapshot_version(competition, as_of=today)
+    if version.current is None:
+        return _leader_home(recompute_snapshots(competition, as_of=today))
+    key = pagecache.cache_key(
+        "leader-home", competition_id=competition.pk, as_of=today, version=version
     )
+    home = cache.get(key)
+    if home is None:
+        league = stored_league(competition, as_of=today) or recompute_snapshots(
+            competition, as_of=today
+        )
+        home = _leader_home(league)
+        cache.set(key, home, pagecache.TIMEOUT_SECONDS)
+    return replace(home, competition=competition)
+
+
+def _leader_home(league) -> LeaderHome:
     return LeaderHome(
-        competition=competition,
-        as_of=today,
+        competition=league.competition,
+        as_of=league.as_of,
         elapsed=league.elapsed,
         days=league.days,
         totals=dict(league.totals),

@@ -1,4 +1,5 @@
-"""Rendered parts of the league table and the dashboard, cached on the snapshot's version.
+"""Rendered parts of the league table and the dashboard (and the leader home's figures),
+cached on the snapshot's version.
 
 Both pages show a stored snapshot (competition.snapshots), and a snapshot only changes by
 being replaced: a recompute deletes the date's rows and inserts new ones, with a new
@@ -59,6 +60,7 @@ TEMPLATES = ["competition/_dashboard_body.html"]
 MODULES = [
     "competition.charts",
     "competition.diagnostics",
+    "competition.home",
     "competition.league_rows",
     "competition.pagecache",
     "competition.progress",
