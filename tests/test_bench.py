@@ -78,6 +78,8 @@ def test_whole_bench_runs_at_tiny_scale(db, time_machine):
     for name in ("minimal view", "league table", "projects list page 1", "project detail"):
         assert name in text
     assert "recompute one date at 4×" in text
+    pdf = results["pdf"]  # beside WeasyPrint laying out the same HTML alone
+    assert pdf.floor_seconds and pdf.ratio >= 0.5 and "WeasyPrint on its HTML" in text
 
 
 def test_nightly_and_import_at_tiny_scale(db, time_machine):
@@ -86,6 +88,9 @@ def test_nightly_and_import_at_tiny_scale(db, time_machine):
     results = run(Options(scale=0.002, runs=1, skip={"pages", "pdf"}), out=lines.append)
     assert results["nightly"].note.endswith("ms per date")
     assert "import" in results, lines
+    # Beside openpyxl reading the same workbook, which an import cannot do without.
+    assert results["import"].floor_seconds and results["import"].ratio > 1
+    assert "openpyxl reading it" in "\n".join(lines)
     # The nightly recompute stored one snapshot per day of the window.
     competition = Competition.objects.filter(name__startswith="基准竞赛").get()
     days = Snapshot.objects.filter(competition=competition).values("as_of").distinct().count()

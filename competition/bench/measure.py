@@ -167,8 +167,8 @@ def measure_recompute(competition: Competition, *, as_of: date, runs: int) -> Fi
     raw_aggregate(start=start, end=as_of)
     seconds, floor = [], []
     for _ in range(runs):
-        seconds.append(_timed(lambda: recompute_snapshots(competition, as_of=as_of)))
-        floor.append(_timed(lambda: raw_aggregate(start=start, end=as_of)))
+        seconds.append(timed(lambda: recompute_snapshots(competition, as_of=as_of)))
+        floor.append(timed(lambda: raw_aggregate(start=start, end=as_of)))
     queries = count_queries(lambda: recompute_snapshots(competition, as_of=as_of))
     return Figure(
         "recompute one date (recompute_snapshots)",
@@ -179,7 +179,7 @@ def measure_recompute(competition: Competition, *, as_of: date, runs: int) -> Fi
     )
 
 
-def _timed(fn: Callable[[], object]) -> float:
+def timed(fn: Callable[[], object]) -> float:
     began = time.perf_counter()
     fn()
     return time.perf_counter() - began
@@ -211,8 +211,8 @@ def measure_nightly(competition: Competition, *, today: date) -> Figure:
 
     times, floors = [], []
     for _ in range(NIGHTLY_RUNS):  # alternated, as for one date
-        times.append(_timed(run))
-        floors.append(_timed(lambda: raw_aggregate(start=competition.start_date, end=last)))
+        times.append(timed(run))
+        floors.append(timed(lambda: raw_aggregate(start=competition.start_date, end=last)))
     queries = count_queries(run)
     seconds, floor = statistics.median(times), statistics.median(floors)
     _vacuum_snapshots()
