@@ -29,26 +29,23 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
-import inspect
 import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 import django
 import django_tables2
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max, Subquery
-from django.template.loader import get_template
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from competition.models import Competition, Snapshot
+from config.fingerprint import code_digest
 from projects.models import Project
 
 # Entries never go stale (the key changes instead); the timeout only frees the space.
@@ -124,18 +121,17 @@ def snapshot_version(
 @functools.cache
 def code_fingerprint() -> str:
     """A digest of the templates, modules and translations that render the cached parts."""
-    digest = hashlib.sha256()
-    paths = [Path(get_template(name).origin.name) for name in TEMPLATES]
-    paths += [Path(inspect.getfile(importlib.import_module(name))) for name in MODULES]
-    for locale_dir in settings.LOCALE_PATHS:
-        paths += sorted(Path(locale_dir).glob("*/LC_MESSAGES/*.mo"))
-    for path in paths:
-        digest.update(path.read_bytes())
     # The table templates come with django-tables2 (and Django's own filters with Django).
-    versions = (django.__version__, django_tables2.__version__, settings.DJANGO_TABLES2_TEMPLATE)
-    digest.update(repr(versions).encode())
-    digest.update(str(settings.MAJOR_PROJECT_MIN_INVESTMENT).encode())
-    return digest.hexdigest()[:16]
+    return code_digest(
+        templates=TEMPLATES,
+        modules=MODULES,
+        versions=(
+            django.__version__,
+            django_tables2.__version__,
+            settings.DJANGO_TABLES2_TEMPLATE,
+            str(settings.MAJOR_PROJECT_MIN_INVESTMENT),
+        ),
+    )
 
 
 def cache_key(

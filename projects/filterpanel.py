@@ -24,19 +24,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
-import inspect
-from pathlib import Path
 
 import django
 import django_filters
 from django.conf import settings
 from django.core.cache import cache
 from django.forms.models import ModelChoiceIterator
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import SafeString, mark_safe
+
+from config.fingerprint import code_digest
 
 TEMPLATE = "projects/_filter.html"
 TIMEOUT_SECONDS = 24 * 60 * 60
@@ -46,15 +45,11 @@ MODULES = ["config.formrender", "projects.filterpanel", "projects.filters"]
 @functools.cache
 def code_fingerprint() -> str:
     """A digest of the template, modules and translations that render a panel."""
-    digest = hashlib.sha256()
-    paths = [Path(get_template(TEMPLATE).origin.name)]
-    paths += [Path(inspect.getfile(importlib.import_module(name))) for name in MODULES]
-    for locale_dir in settings.LOCALE_PATHS:
-        paths += sorted(Path(locale_dir).glob("*/LC_MESSAGES/*.mo"))
-    for path in paths:
-        digest.update(path.read_bytes())
-    digest.update(repr((django.__version__, django_filters.__version__)).encode())
-    return digest.hexdigest()[:16]
+    return code_digest(
+        templates=[TEMPLATE],
+        modules=MODULES,
+        versions=(django.__version__, django_filters.__version__),
+    )
 
 
 def _choices_read_once(form) -> list:
