@@ -2,8 +2,8 @@
 
 import logging
 
-from accounts.addresses import client_address
 from accounts.models import SecurityEvent
+from web.addresses import client_address
 
 log = logging.getLogger("accounts.security")
 

@@ -1,17 +1,11 @@
 """Filters (django-filter) of the people list and the security event log."""
 
-from datetime import datetime, time, timedelta
-from ipaddress import ip_address
-
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import DateInput
-from accounts.models import SecurityEvent
 from departments.models import Department
 
 ROLE_CHOICES = [
@@ -58,38 +52,3 @@ class PeopleFilter(django_filters.FilterSet):
             "staff": Q(person__department__isnull=False),
         }
         return queryset.filter(lookups[value]).distinct()
-
-
-def _day_start(day):
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-class SecurityEventFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(
-        label=_("事件"), choices=SecurityEvent.Kind.choices, empty_label=_("全部")
-    )
-    username = django_filters.CharFilter(label=_("用户名"), lookup_expr="icontains")
-    address = django_filters.CharFilter(label=_("IP地址"), method="filter_address")
-    date_from = django_filters.DateFilter(
-        label=_("起始日期"), method="filter_from", widget=DateInput()
-    )
-    date_to = django_filters.DateFilter(label=_("截止日期"), method="filter_to", widget=DateInput())
-
-    class Meta:
-        model = SecurityEvent
-        fields = ["kind", "username", "address", "date_from", "date_to"]
-
-    def filter_address(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        try:
-            return queryset.filter(address=str(ip_address(value)))
-        except ValueError:  # not an address: nothing matches (PostgreSQL would refuse it)
-            return queryset.none()
-
-    def filter_from(self, queryset, name, value):
-        return queryset.filter(occurred_at__gte=_day_start(value))
-
-    def filter_to(self, queryset, name, value):
-        return queryset.filter(occurred_at__lt=_day_start(value + timedelta(days=1)))

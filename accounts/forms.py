@@ -1,19 +1,11 @@
-"""Forms of the account pages and the audit log. They only validate."""
+"""Forms of the account pages. They only validate."""
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit
 from departments.models import Department
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class AccountForm(forms.Form):
@@ -68,42 +60,3 @@ class AccountForm(forms.Form):
                 _("请至少选择一种角色：所在部门（职工）、联络员负责部门、竞赛办或领导。")
             )
         return cleaned
-
-
-class AuditFilterForm(forms.Form):
-    """The audit log's filters: what kind of record, who, which days, which department."""
-
-    model = forms.ChoiceField(label=_("数据类型"), required=False)
-    user = forms.ModelChoiceField(
-        label=_("操作人"),
-        queryset=get_user_model().objects.order_by("username"),
-        required=False,
-        empty_label=_("全部"),
-    )
-    date_from = forms.DateField(label=_("起始日期"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("截止日期"), required=False, widget=DateInput())
-    department = forms.ModelChoiceField(
-        label=_("部门"), queryset=Department.objects.all(), required=False, empty_label=_("全部")
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["model"].choices = [("", _("全部"))] + audit.model_choices()
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", _("截止日期不能早于起始日期。"))
-        return cleaned
-
-    def filters(self) -> dict:
-        """Keyword arguments of audit.change_rows (call after is_valid())."""
-        data = self.cleaned_data
-        return {
-            "labels": [data["model"]] if data.get("model") else None,
-            "user_id": data["user"].pk if data.get("user") else None,
-            "date_from": data.get("date_from"),
-            "date_to": data.get("date_to"),
-            "department_id": data["department"].pk if data.get("department") else None,
-        }

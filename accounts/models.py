@@ -4,7 +4,7 @@ The audit trail of counted records and settings is simple_history's historical t
 (kept by their own apps); this app adds the client address of each change
 (`ChangeAddress`) and the log of logins, logouts, failures, lock-outs and account
 changes (`SecurityEvent`). Neither is ever changed or deleted by the application, except
-by the retention purge (accounts.retention) once older than AUDIT_RETENTION_DAYS.
+by the retention purge (audit.retention) once older than AUDIT_RETENTION_DAYS.
 """
 
 from django.conf import settings

@@ -1,16 +1,13 @@
-"""Signal receivers: logins, logouts, failures and lock-outs become security events; history
-rows written during a request get the request's address. Connected in AccountsConfig.ready().
+"""Signal receivers: logins, logouts, failures and lock-outs become security events.
+Connected in AccountsConfig.ready().
 """
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
-from simple_history.signals import post_create_historical_record
 
-from accounts import audit
-from accounts.addresses import current_address
 from accounts.events import Kind, record_event
-from accounts.models import ChangeAddress, Profile
+from accounts.models import Profile
 
 MUST_CHANGE_PASSWORD = "accounts_must_change_password"  # session key
 
@@ -45,14 +42,3 @@ def locked_out(sender, request, username=None, ip_address=None, **kwargs):
         username=str(username or ""),
         detail="username+address locked after repeated failures",
     )
-
-
-@receiver(post_create_historical_record, dispatch_uid="accounts_change_address")
-def remember_change_address(sender, instance, history_instance, **kwargs):
-    """A history row written while a request is handled: store the request's address."""
-    address = current_address.get()
-    label = instance._meta.label
-    if address is None or label not in audit.AUDITED_LABELS:
-        return
-    ChangeAddress.objects.create(model=label, history_id=history_instance.pk, address=address)
-    audit.note_recorded(label, history_instance.pk)

@@ -89,7 +89,7 @@ class QuotaAdmin(SimpleHistoryAdmin):
 
 @admin.register(Snapshot)
 class SnapshotAdmin(admin.ModelAdmin):
-    """Snapshots are computed by competition.snapshots: look, never touch."""
+    """Snapshots are computed by competition.league.snapshots: look, never touch."""
 
     list_display = [
         "as_of",

@@ -18,8 +18,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from competition.models import Metric
-from competition.progress import ProgressSeries
 from competition.scoring import DepartmentResult
+from competition.scoring.progress import ProgressSeries
 
 FONT_FAMILY = (
     "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', "

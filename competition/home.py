@@ -362,8 +362,8 @@ def leader_home(*, competition: Competition | None, today: date) -> LeaderHome |
     from django.core.cache import cache
 
     from competition import pagecache
-    from competition.snapshots import recompute_snapshots
-    from competition.stored import stored_league
+    from competition.league.snapshots import recompute_snapshots
+    from competition.league.stored import stored_league
 
     version = pagecache.snapshot_version(competition, as_of=today)
     if version.current is None:

@@ -175,7 +175,7 @@ class Quota(models.Model):
 class Snapshot(models.Model):
     """One department's league figures for one competition as of one date.
 
-    Written only by competition.snapshots.store_league(); a recompute of the same
+    Written only by competition.league.snapshots.store_league(); a recompute of the same
     date replaces the whole date in one transaction.
     """
 

@@ -1,7 +1,7 @@
 """Rendered parts of the league table and the dashboard (and the leader home's figures),
 cached on the snapshot's version.
 
-Both pages show a stored snapshot (competition.snapshots), and a snapshot only changes by
+Both pages show a stored snapshot (competition.league.snapshots), and a snapshot only changes by
 being replaced: a recompute deletes the date's rows and inserts new ones, with a new
 ``computed_at`` and new, larger row ids. So the version of a page is read in one cheap
 query (`snapshot_version`) and is part of the cache key together with everything else the
@@ -56,12 +56,12 @@ TIMEOUT_SECONDS = 24 * 60 * 60
 TEMPLATES = ["competition/_dashboard_body.html"]
 MODULES = [
     "competition.charts",
-    "competition.diagnostics",
+    "competition.scoring.diagnostics",
     "competition.home",
-    "competition.league_rows",
+    "competition.league.rows",
     "competition.pagecache",
-    "competition.progress",
-    "competition.stored",
+    "competition.scoring.progress",
+    "competition.league.stored",
     "competition.tables",
     "competition.views.dashboard",
     "competition.views.league",

@@ -6,8 +6,8 @@ Registered in CompetitionConfig.ready(); the projects app knows nothing of score
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from competition.league.recompute import mark_competition_stale, mark_stale
 from competition.models import Competition, MetricWeight, Quota
-from competition.recompute import mark_competition_stale, mark_stale
 from projects.models import Milestone, Project, Receipt, Visit
 from projects.signals import records_changed
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from competition.league_rows import HEADERS, format_score, league_row, plain_decimal
+from competition.league.rows import HEADERS, format_score, league_row, plain_decimal
 from competition.models import Metric, Snapshot
 
 SHOWN_METRICS = [
@@ -162,7 +162,7 @@ class CountedReceiptTable(tables.Table):
 
 def counted_records_table(competition, *, department, metric, as_of) -> tables.Table:
     """The table of the records behind one department's figure for `metric`."""
-    from competition import scoring
+    from competition.scoring import rule as scoring
 
     if metric in (Metric.VISIT_BATCHES, Metric.VISITORS):
         visits = scoring.counted_visits(competition, department_id=department.id, as_of=as_of)

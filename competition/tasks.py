@@ -4,7 +4,8 @@ from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
-from competition import recompute, warm
+from competition import warm
+from competition.league import recompute
 
 RELIABLE = {
     "acks_late": True,

@@ -64,7 +64,10 @@ INSTALLED_APPS = [
     "projects",
     "competition",
     "axes",  # lock-out after failed logins (accounts/)
-    "accounts",  # accounts, security events, audit log, password rules
+    "accounts",  # logins, passwords, lock-out, people pages
+    "audit",  # change log and security log over every app's history
+    "demo",  # loaddemo: the speech's figures
+    "bench",  # bench, loadtest, ledger_bench
     "ops",  # backup and restore commands
 ]
 
@@ -79,7 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "accounts.middleware.RequestAddressMiddleware",  # the address audit rows record
+    "audit.middleware.RequestAddressMiddleware",  # the address audit rows record
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
@@ -224,12 +227,12 @@ AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True  # a successful login clears the failures before it
-AXES_CLIENT_IP_CALLABLE = "accounts.addresses.client_address"
+AXES_CLIENT_IP_CALLABLE = "web.addresses.client_address"
 AXES_LOCKOUT_CALLABLE = "accounts.views.password.locked_out"
 AXES_VERBOSE = False  # accounts.receivers logs each failure and lock-out once
 # Audit rows (history of counted records, security events) are kept at least this long.
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 184)
-# Uploads per user and minute (accounts.ratelimit.rate_limited).
+# Uploads per user and minute (web.ratelimit.rate_limited).
 UPLOAD_RATE_PER_MINUTE = envint("UPLOAD_RATE_PER_MINUTE", 30)
 # One cache for every process (rate limits): Redis when CACHE_URL is set, else per process.
 CACHE_URL = os.environ.get("CACHE_URL", "")

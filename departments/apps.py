@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class DepartmentsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'departments'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "departments"

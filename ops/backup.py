@@ -229,8 +229,8 @@ def restore_backup(path: str | Path) -> BackupReport:
 
 def recompute_all_snapshots() -> int:
     """Recompute every stored snapshot date of every competition, and today's."""
+    from competition.league.snapshots import recompute_dates
     from competition.models import Competition, Snapshot
-    from competition.snapshots import recompute_dates
 
     today = timezone.localdate()
     done = 0

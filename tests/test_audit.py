@@ -15,9 +15,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts import audit
 from accounts.models import ChangeAddress, SecurityEvent
-from accounts.retention import purge_audit
+from audit import changes as audit
+from audit.retention import purge_audit
 from competition.models import Competition, MetricWeight, Quota
 from projects.models import Milestone, Project, Stage
 from tests.conftest import make_milestone, make_project, make_visit
@@ -319,7 +319,7 @@ def test_the_purge_is_a_command_and_a_nightly_task(commerce, time_machine):
     out = io.StringIO()
     call_command("purge_audit", "--dry-run", stdout=out)
     assert "would delete 0 rows" in out.getvalue()
-    from accounts.tasks import purge_old_audit_rows
+    from audit.tasks import purge_old_audit_rows
 
     assert purge_old_audit_rows() == 0
 

@@ -15,9 +15,9 @@ from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
 from accounts.models import SecurityEvent
+from competition.league.snapshots import recompute_snapshots
 from competition.models import Competition, MetricWeight, Quota, Snapshot
 from competition.scoring import compute_league
-from competition.snapshots import recompute_snapshots
 from departments.models import Department
 from ops.backup import BackupError, create_backup, restore_backup
 from projects.models import Milestone, Project, Receipt, Stage, Visit

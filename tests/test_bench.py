@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 
-from competition.bench import generate as gen
-from competition.bench.measure import raw_aggregate
-from competition.bench.run import Options, format_figure, run
+from bench.measure import raw_aggregate
+from bench.run import Options, format_figure, run
+from bench import generate as gen
 from competition.models import Competition, Quota, Snapshot
 from competition.scoring import compute_league
 from projects.models import Milestone, Project, Receipt, Stage, Visit
@@ -103,14 +103,14 @@ def test_command_refuses_a_database_with_data(db, commerce):
 
 
 def test_format_figure_prints_ratio_and_target():
-    from competition.bench.measure import Figure
+    from bench.measure import Figure
 
     line = format_figure(Figure("league", 0.03, 9, 0.01, "minimal view"), target="≤3×: ok")
     assert "30.0 ms" in line and "3.0×" in line and "≤3×: ok" in line and "9 q" in line
 
 
 def test_loadtest_helpers():
-    from competition.bench import loadtest as lt
+    from bench import loadtest as lt
 
     assert lt.percentile([0.3, 0.1, 0.2, 0.4], 50) == 0.2
     assert lt.percentile([0.1] * 19 + [5.0], 95) == 0.1
@@ -130,7 +130,7 @@ def test_loadtest_helpers():
 
 
 def test_loadtest_prints_the_servers_tracebacks(tmp_path):
-    from competition.bench import loadtest as lt
+    from bench import loadtest as lt
 
     log = tmp_path / "gunicorn.log"
     log.write_text(

@@ -1,6 +1,6 @@
 """The bench prints the cached pages twice: warm, and with the cache cleared before each run."""
 
-from competition.bench.run import Options, run
+from bench.run import Options, run
 
 
 def test_cached_pages_are_measured_warm_and_cold(db, time_machine):

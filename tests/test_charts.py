@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from competition import charts
 from competition.models import Competition, Quota
-from competition.progress import PROGRESS_METRICS, cumulative_progress
 from competition.scoring import DepartmentResult, compute_league
+from competition.scoring.progress import PROGRESS_METRICS, cumulative_progress
 from departments.models import Department
 from projects.models import Stage
 from tests.conftest import make_milestone, make_project, make_receipt, make_visit

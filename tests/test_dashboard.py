@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from competition.league.snapshots import recompute_snapshots
 from competition.models import Competition, Quota
-from competition.snapshots import recompute_snapshots
 from departments.models import Department
 from projects.models import Industry, Stage
 from tests.conftest import empty_caches, make_milestone, make_project, make_receipt, make_visit

@@ -14,15 +14,15 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.utils import timezone
 
-from competition.demo import (
+from competition.models import Competition
+from competition.scoring import compute_league
+from demo.loader import (
     COMPETITION_NAME,
     DAY_OF_WINDOW,
     SPEECH_FIGURES,
     build_demo,
     expected_totals,
 )
-from competition.models import Competition
-from competition.scoring import compute_league
 from departments.models import Person
 from departments.roles import roles_of
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit

@@ -1,4 +1,5 @@
-"""三有三不: each flag raised and not raised, by the rules documented in competition.diagnostics."""
+"""三有三不: each flag raised and not raised, by the rules documented in
+competition.scoring.diagnostics."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -8,8 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from competition import diagnostics
-from competition.diagnostics import (
+from competition.models import Competition, MetricWeight, Quota
+from competition.scoring import compute_league, diagnostics
+from competition.scoring.diagnostics import (
     FEW_INDUSTRIAL,
     FEW_PROJECTS,
     NO_HIGH_TECH,
@@ -23,8 +25,6 @@ from competition.diagnostics import (
     slow_progress_flag,
     weak_action_flag,
 )
-from competition.models import Competition, MetricWeight, Quota
-from competition.scoring import compute_league
 from projects.models import Industry, Stage
 from tests.conftest import make_milestone, make_project, make_visit
 

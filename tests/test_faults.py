@@ -205,7 +205,7 @@ def test_redis_cache_stopped_uploads_are_not_blocked(private_redis, settings, li
     from django.http import HttpResponse
     from django.test import RequestFactory
 
-    from accounts.ratelimit import rate_limited
+    from web.ratelimit import rate_limited
 
     settings.CACHES = {
         "default": {

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from competition import home as sections
+from competition.league.snapshots import recompute_snapshots
 from competition.models import Competition, Quota
-from competition.snapshots import recompute_snapshots
 from projects.models import Stage
 from tests.conftest import empty_caches, make_milestone, make_project, make_receipt, make_visit
 

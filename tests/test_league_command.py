@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 
+from competition.league.snapshots import recompute_snapshots
 from competition.models import Competition, Quota, Snapshot
-from competition.snapshots import recompute_snapshots
 from departments.models import Department
 from projects.models import Stage
 from tests.conftest import make_milestone, make_project, make_receipt, make_visit
@@ -88,7 +88,7 @@ def test_recompute_replaces_the_days_snapshot(scenario):
 
 
 def test_snapshot_rows_print_as_the_league(scenario):
-    from competition.league_rows import league_rows
+    from competition.league.rows import league_rows
 
     recompute_snapshots(scenario, as_of=AS_OF)
     snaps = Snapshot.objects.filter(competition=scenario, as_of=AS_OF).order_by("rank")

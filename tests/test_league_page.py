@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from competition.league.snapshots import recompute_snapshots
 from competition.models import Competition, Quota
-from competition.snapshots import recompute_snapshots
 from departments.models import Department
 from projects.models import Stage
 from tests.conftest import empty_caches, make_milestone, make_project, make_receipt, make_visit

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from competition.league_rows import league_rows
+from competition.league.rows import league_rows
 from competition.ledger.importer import import_ledger
 from competition.ledger.writer import export_ledger
 from competition.models import Competition, Metric, MetricWeight, Quota, Snapshot

@@ -14,8 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from competition import pagecache
+from competition.league.snapshots import recompute_snapshots
 from competition.models import Competition, Quota, Snapshot
-from competition.snapshots import recompute_snapshots
 from competition.warm import warm_pages
 from departments.models import Department
 from projects.models import Industry, Stage
@@ -415,7 +415,7 @@ def test_a_page_opened_with_a_query_string_is_not_the_warmed_one(client, comp, l
 
 @pytest.mark.django_db
 def test_the_recompute_task_warms_todays_pages_when_asked(client, comp, leader, settings):
-    from competition.recompute import mark_competition_stale
+    from competition.league.recompute import mark_competition_stale
     from competition.tasks import nightly_snapshots, recompute_competition
 
     client.force_login(leader)
@@ -438,7 +438,7 @@ def test_the_recompute_task_warms_todays_pages_when_asked(client, comp, leader, 
 @pytest.mark.django_db
 def test_warming_never_fails_the_recompute(comp, settings, monkeypatch):
     from competition import warm
-    from competition.recompute import mark_competition_stale
+    from competition.league.recompute import mark_competition_stale
     from competition.tasks import recompute_competition
 
     settings.WARM_PAGES_AFTER_RECOMPUTE = True

@@ -26,7 +26,6 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.tables import configure
 from departments.roles import roles_of
 from projects import services
 from projects.filters import AnyYesNo, ProjectFilter
@@ -34,6 +33,7 @@ from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage
 from projects.progress import refresh_all_progress, refresh_progress
 from projects.tables import LeadTable, MyLeadTable, ProjectTable
 from tests.conftest import make_milestone, make_project, make_receipt
+from web.tables import configure
 
 pytestmark = pytest.mark.django_db
 

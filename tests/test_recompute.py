@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from competition import recompute
+from competition.league import recompute
 from competition.models import Competition, Quota, Snapshot
 from projects.models import Stage
 from tests.conftest import make_milestone, make_project, make_visit
@@ -66,7 +66,7 @@ def test_record_after_a_competition_ended_does_not_touch_it(commerce, queued):
 
 
 def test_run_recompute_stores_today_and_stale_stored_dates_then_clears(comp, commerce, queued):
-    from competition.snapshots import recompute_snapshots
+    from competition.league.snapshots import recompute_snapshots
 
     recompute_snapshots(comp, as_of=date(2026, 1, 5))
     recompute_snapshots(comp, as_of=date(2026, 1, 15))

@@ -18,9 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from competition import recompute, snapshots
+from competition.league import recompute, snapshots
+from competition.league.snapshots import recompute_dates, recompute_snapshots, store_leagues
 from competition.models import Competition, Quota, Snapshot
-from competition.scoring import (
+from competition.scoring.rule import (
     STAGE_METRIC,
     _before_loss,
     compute_league,
@@ -28,7 +29,6 @@ from competition.scoring import (
     project_figures,
     stage_dates_by_project,
 )
-from competition.snapshots import recompute_dates, recompute_snapshots, store_leagues
 from departments.models import Department
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit
 

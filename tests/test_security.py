@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from accounts import ratelimit
+from web import ratelimit
 from competition.models import Competition, Quota
 from projects.models import Milestone, Project, Receipt, Stage, Visit
 from tests.conftest import make_milestone, make_project, make_receipt, make_visit

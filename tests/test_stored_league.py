@@ -8,10 +8,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from competition.league.snapshots import recompute_snapshots
+from competition.league.stored import stored_league
 from competition.models import Competition, MetricWeight, Quota
 from competition.scoring import compute_league
-from competition.snapshots import recompute_snapshots
-from competition.stored import stored_league
 from departments.models import Department
 from projects.models import Stage
 from tests.conftest import make_milestone, make_project, make_receipt, make_visit

@@ -16,7 +16,7 @@ from accounts.filters import PeopleFilter
 from accounts.forms import AccountForm
 from accounts.tables import PeopleTable
 from accounts.views.access import office_only
-from config.tables import configure, export_response
+from web.tables import configure, export_response
 
 
 def _people():

@@ -74,6 +74,6 @@ def _recompute_snapshots_after_commit(report: ImportReport) -> None:
     queued after the commit (in-process when no broker is configured) and recomputes today
     and every date already stored.
     """
-    from competition.recompute import mark_stale
+    from competition.league.recompute import mark_stale
 
     mark_stale(on=None)

@@ -18,8 +18,8 @@ from django.db.models import F
 from competition.ledger import schema
 from competition.models import METRICS, Competition, Quota
 from competition.scoring import counted_statuses
-from config.csvsafe import text_cells
 from projects.models import Milestone, Project, Receipt, Visit
+from web.csvsafe import text_cells
 
 
 def excel_number(value: Decimal | int | None) -> int | float | None:

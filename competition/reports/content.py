@@ -1,8 +1,8 @@
 """The figures a bulletin and a briefing pack print: plain functions, no HTTP, no layout.
 
 Every figure comes from the scoring engine (competition.scoring.compute_league), the
-三有三不 diagnostics (competition.diagnostics) and the city-wide progress series
-(competition.progress); this module only selects, groups and formats them.
+三有三不 diagnostics (competition.scoring.diagnostics) and the city-wide progress series
+(competition.scoring.progress); this module only selects, groups and formats them.
 
 Queries are fixed whatever the number of departments, projects and records:
 bulletin_content 12 (league 4, project mix 1, progress 3, major and reward-eligible
@@ -22,18 +22,19 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.safestring import SafeString
 
-from competition import charts, diagnostics
-from competition.league_rows import plain_decimal
+from competition import charts
+from competition.league.rows import plain_decimal
 from competition.models import Competition, Metric
-from competition.progress import cumulative_progress
 from competition.scoring import (
     DepartmentResult,
     League,
     Window,
     compute_league,
     counted_statuses,
+    diagnostics,
     stage_dates_by_project,
 )
+from competition.scoring.progress import cumulative_progress
 from departments.models import Department
 from projects.models import Project, Stage, Visit
 

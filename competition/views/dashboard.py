@@ -1,8 +1,8 @@
 """The leaders' dashboard (领导看板): headline figures, cards, 三有三不 and charts.
 
 Leaders and the competition office only. The league is the stored snapshot of the date
-(competition.stored: the league table's own figures, computed and stored first if the
-date has none), with competition.diagnostics and competition.progress; this view parses
+(competition.league.stored: the league table's own figures, computed and stored first if the
+date has none), with competition.scoring.diagnostics and competition.scoring.progress; this view parses
 the query string, calls them and renders. The rendered figures are cached on the
 snapshot's version (competition.pagecache explains why that is safe).
 
@@ -25,13 +25,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from competition import charts, diagnostics, pagecache
+from competition import charts, pagecache
 from competition.home import active_competition
+from competition.league.snapshots import recompute_snapshots
+from competition.league.stored import stored_league
 from competition.models import Competition
-from competition.progress import cumulative_progress
-from competition.scoring import League, compute_league, window_for
-from competition.snapshots import recompute_snapshots
-from competition.stored import stored_league
+from competition.scoring import League, compute_league, diagnostics, window_for
+from competition.scoring.progress import cumulative_progress
 from departments.roles import roles_of
 
 

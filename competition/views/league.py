@@ -10,17 +10,17 @@ from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
-from competition import explain as explain_rules
 from competition import pagecache
 from competition.access import require_league_reader
 from competition.filters import LeagueFilter
 from competition.home import active_competition
+from competition.league.snapshots import recompute_snapshots
 from competition.models import METRICS, Competition, Snapshot
 from competition.scoring import compute_league
-from competition.snapshots import recompute_snapshots
+from competition.scoring import explain as explain_rules
 from competition.tables import LeagueExportTable, LeagueTable, counted_records_table
-from config.tables import configure
 from departments.models import Department
+from web.tables import configure
 
 EXPORT_FORMATS = ("csv", "xlsx")
 # The rank change compares with the snapshot this many days earlier.

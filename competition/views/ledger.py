@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.ratelimit import rate_limited
 from competition.ledger.importer import import_ledger
 from competition.ledger.template import write_template
 from competition.ledger.writer import export_ledger
 from competition.models import Competition
 from departments.roles import roles_of
+from web.ratelimit import rate_limited
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_DIR = "ledger-uploads"

@@ -5,7 +5,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.tables import configure, export_response
 from departments.roles import roles_of
 from projects import services
 from projects.access import may_browse, may_submit_leads, projects_for, require
@@ -14,6 +13,7 @@ from projects.filters import LeadFilter, lead_counts_by_channel, lead_counts_by_
 from projects.forms import LeadForm
 from projects.models import Project
 from projects.tables import LeadTable, MyLeadTable
+from web.tables import configure, export_response
 
 
 @require(may_submit_leads)

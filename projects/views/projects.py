@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.tables import configure, export_response, is_export
 from departments.roles import roles_of
 from projects import services
 from projects.access import (
@@ -25,6 +24,7 @@ from projects.forms import LostForm, ProjectForm
 from projects.models import MILESTONE_STAGES, Project, ReviewStatus, Stage
 from projects.tables import ProjectTable
 from projects.views.history import project_history
+from web.tables import configure, export_response, is_export
 
 
 @require(may_browse)

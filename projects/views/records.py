@@ -8,8 +8,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.ratelimit import rate_limited
-from config.tables import configure
 from departments.roles import roles_of
 from projects import services
 from projects.access import (
@@ -25,6 +23,8 @@ from projects.access import (
 from projects.forms import MilestoneForm, ReceiptForm
 from projects.models import MILESTONE_STAGES, Milestone, Receipt, ReviewStatus
 from projects.tables import ReturnedMilestoneTable, ReturnedReceiptTable
+from web.ratelimit import rate_limited
+from web.tables import configure
 
 FORMS = {"milestone": MilestoneForm, "receipt": ReceiptForm}
 TITLES = {"milestone": gettext_lazy("阶段节点"), "receipt": gettext_lazy("资金到账")}

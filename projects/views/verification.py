@@ -7,7 +7,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.tables import configure
 from departments.roles import roles_of
 from projects import services
 from projects.access import (
@@ -21,6 +20,7 @@ from projects.filters import QueueFilter
 from projects.forms import BulkReviewForm, ReturnForm
 from projects.models import ReviewStatus
 from projects.tables import QueueMilestoneTable, QueueReceiptTable
+from web.tables import configure
 
 
 def _back(request, default="projects:queue"):

@@ -7,13 +7,13 @@ from django.db.models import Count, Sum
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from config.tables import configure, export_response
 from departments.roles import roles_of
 from projects.access import get_visit_for_user, may_browse, may_log, require, visits_for
 from projects.filterpanel import filter_panel
 from projects.filters import VisitFilter
 from projects.forms import VisitForm
 from projects.tables import VisitTable
+from web.tables import configure, export_response
 
 
 @require(may_browse)

@@ -4,7 +4,7 @@ import unicodedata
 
 from django.core.management.base import BaseCommand
 
-from competition.league_rows import HEADERS, league_rows
+from competition.league.rows import HEADERS, league_rows
 from competition.management.commands._args import competition_named, parse_date
 from competition.scoring import compute_league
 

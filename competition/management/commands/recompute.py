@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from competition.league.snapshots import recompute_snapshots
 from competition.management.commands._args import competition_named, parse_date
-from competition.snapshots import recompute_snapshots
 
 
 class Command(BaseCommand):

@@ -1,0 +1,275 @@
+"""Load test: gunicorn + a real Celery worker on 127.0.0.1, liaisons writing, leaders reading.
+
+    createdb -h 127.0.0.1 -U postgres bairi_loadtest
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bairi_loadtest \\
+        python manage.py loadtest            # 50 liaisons, 10 leaders, 60 seconds
+"""
+
+import os
+import secrets
+import socket
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from bench.generate import PASSWORD, database_is_empty, generate
+from bench import loadtest as lt
+from competition.league.rows import league_rows
+from competition.league.snapshots import recompute_snapshots
+from competition.models import Competition, Snapshot
+from competition.scoring import compute_league
+from departments.models import Person
+from projects.models import Milestone, Project, Visit
+
+PORT = 8031
+BROKER_DB = 11
+CACHE_DB = 12
+
+
+class Command(BaseCommand):
+    help = (
+        "压力测试：在本机启动 gunicorn（端口8031）和 Celery worker（Redis 11号库），"
+        "50名联络员通过表单填报、10名领导刷新排名表60秒；之后核对每条写入和排名。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--liaisons", type=int, default=50)
+        parser.add_argument("--leaders", type=int, default=10)
+        parser.add_argument("--seconds", type=int, default=60)
+        parser.add_argument("--scale", type=float, default=0.25, help="基础数据规模（默认0.25）")
+        parser.add_argument("--think", type=float, default=0.5, help="每次操作后最长停顿（秒）")
+        parser.add_argument("--web-workers", type=int, default=3)
+        parser.add_argument("--web-threads", type=int, default=4)
+        parser.add_argument("--force", action="store_true", help="数据库已有数据时仍然运行")
+
+    def handle(self, *args, **o):
+        if connection.vendor != "postgresql":
+            raise CommandError(
+                "The load test needs PostgreSQL: set DATABASE_URL to a database of its own."
+            )
+        if o["seconds"] > 600 or o["liaisons"] > 200 or o["leaders"] > 50:
+            raise CommandError("Bounded: at most 600 seconds, 200 liaisons, 50 leaders.")
+        with socket.socket() as s:
+            if s.connect_ex((lt.HOST, PORT)) == 0:
+                raise CommandError(f"Something already listens on {lt.HOST}:{PORT}.")
+        call_command("migrate", verbosity=0, interactive=False)
+        if not database_is_empty() and not o["force"]:
+            raise CommandError("This database already holds data; use a database of its own.")
+
+        out = self.stdout.write
+        began = time.perf_counter()
+        data = generate(scale=o["scale"], seed=11)
+        if len(data.liaison_usernames) < o["liaisons"]:
+            raise CommandError(
+                f"--scale {o['scale']} has only {len(data.liaison_usernames)} departments"
+            )
+        leaders = [data.leader_username] + self._more_leaders(data, o["leaders"] - 1)
+        competition = Competition.objects.get(pk=data.competition_id)
+        recompute_snapshots(competition, as_of=data.today)
+        out(f"Data: {data.counts} in {time.perf_counter() - began:.0f} s")
+
+        with tempfile.TemporaryDirectory(prefix="bairi-loadtest-") as tmp:
+            env = self._environment(Path(tmp), o)
+            self._flush_redis()
+            processes = lt.Processes(env=env, log_dir=Path(tmp))
+            try:
+                self._run(processes, env, data, leaders, o)
+            finally:
+                processes.stop()
+                self._flush_redis()
+                out("gunicorn and the Celery worker stopped.")
+
+    # Set-up -----------------------------------------------------------------------
+    def _more_leaders(self, data, n: int) -> list[str]:
+        password = make_password(PASSWORD)
+        names = [f"{data.leader_username}_{i:02d}" for i in range(1, n + 1)]
+        users = User.objects.bulk_create([User(username=u, password=password) for u in names])
+        Person.objects.bulk_create(
+            [Person(user=u, name=f"领导{i}", is_leader=True) for i, u in enumerate(users, 1)]
+        )
+        return names
+
+    def _environment(self, tmp: Path, o) -> dict:
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=os.environ["DATABASE_URL"],
+            DB_CONN_MAX_AGE="60",
+            CELERY_BROKER_URL=f"redis://{lt.HOST}:6379/{BROKER_DB}",
+            CACHE_URL=f"redis://{lt.HOST}:6379/{CACHE_DB}",
+            SECRET_KEY=secrets.token_urlsafe(40),  # sessions live in the children only
+            DEBUG="",
+            ALLOWED_HOSTS=lt.HOST,
+            SECURE_SSL_REDIRECT="0",
+            SESSION_COOKIE_SECURE="0",
+            CSRF_COOKIE_SECURE="0",
+            SECURE_HSTS_SECONDS="0",
+            VAR_DIR=str(tmp),
+            LOG_LEVEL="WARNING",
+            GUNICORN_BIND=f"{lt.HOST}:{PORT}",
+            GUNICORN_WORKERS=str(o["web_workers"]),
+            GUNICORN_THREADS=str(o["web_threads"]),
+            GUNICORN_LOG_LEVEL="warning",
+        )
+        return env
+
+    def _flush_redis(self) -> None:
+        import redis
+
+        for db in (BROKER_DB, CACHE_DB):  # ours only
+            redis.Redis(host=lt.HOST, port=6379, db=db).flushdb()
+
+    # The run ------------------------------------------------------------------------
+    def _run(self, processes: lt.Processes, env: dict, data, leaders: list[str], o) -> None:
+        out = self.stdout.write
+        python = lt.venv_bin("python")
+        manage = str(Path(settings.BASE_DIR) / "manage.py")
+        processes.start(
+            "collectstatic", [python, manage, "collectstatic", "--noinput", "-v0"]
+        ).wait(timeout=300)
+        processes.start(
+            "worker",
+            [
+                lt.venv_bin("celery"), "-A", "config", "worker", "--loglevel", "WARNING",
+                "--concurrency", "1", "--without-gossip", "--without-mingle",
+                "--hostname", f"loadtest-{os.getpid()}@%h",
+            ],
+        )  # fmt: skip
+        processes.start(
+            "gunicorn", [lt.venv_bin("gunicorn"), "-c", "config/gunicorn.py", "config.wsgi"]
+        )
+        lt.wait_healthy(PORT, timeout=120)
+        out(f"gunicorn on {lt.HOST}:{PORT} and a Celery worker are up (/healthz 200).")
+        status, headers, _ = lt.Browser(PORT).get("/static/css/app.css")
+        if status != 200:
+            raise CommandError(f"static file not served with DEBUG off: {status}")
+        out("Static files served by whitenoise with DEBUG off: /static/css/app.css 200.")
+
+        recorder = lt.Recorder()
+        liaisons = data.liaison_usernames[: o["liaisons"]]
+        browsers: dict[str, lt.Browser] = {}
+
+        def login(username):
+            browser = lt.Browser(PORT, recorder)
+            browser.login(username, PASSWORD)
+            browsers[username] = browser
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(login, liaisons + leaders))
+        out(
+            f"{len(liaisons)} liaisons and {len(leaders)} leaders logged in through the login form."
+        )
+
+        written = lt.Written()
+        deadline = time.monotonic() + o["seconds"]
+        threads = [
+            threading.Thread(
+                target=lt.liaison_loop,
+                args=(browsers[u],),
+                kwargs={
+                    "tag": f"{i:03d}",
+                    "today": data.today,
+                    "deadline": deadline,
+                    "written": written,
+                    "think": o["think"],
+                },
+            )
+            for i, u in enumerate(liaisons)
+        ] + [
+            threading.Thread(
+                target=lt.leader_loop,
+                args=(browsers[u],),
+                kwargs={"deadline": deadline, "think": o["think"], "seed": i},
+            )
+            for i, u in enumerate(leaders)
+        ]
+        began = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=o["seconds"] + 120)
+        elapsed = time.perf_counter() - began
+        out(
+            f"Load: {len(liaisons)} liaisons writing, {len(leaders)} leaders reading, "
+            f"{elapsed:.0f} s"
+        )
+        for line in lt.summarize(recorder.samples, seconds=elapsed):
+            out(line)
+        reconnects = sum(b.reconnects for b in browsers.values())
+        out(f"  (idle keep-alive connections closed by gunicorn and re-opened: {reconnects})")
+        errors = sum(not sample.ok for sample in recorder.samples)
+        if errors:
+            out("Server errors (gunicorn's log):")
+            for line in lt.tracebacks(processes.log_dir / "gunicorn.log"):
+                out(f"  {line}")
+
+        self._check_writes(written)
+        self._check_league(data)
+        if errors:
+            raise CommandError(f"{errors} requests failed (the target is none).")
+
+    # Checks ------------------------------------------------------------------------
+    def _check_writes(self, written: lt.Written) -> None:
+        out = self.stdout.write
+        orgs = {org for _, org, _ in written.visits}
+        stored_visits = set(
+            Visit.objects.filter(investor_org__in=orgs).values_list(
+                "department_id", "investor_org", "persons"
+            )
+        )
+        missing_visits = set(written.visits) - stored_visits
+        project_ids = {pid for pid, _ in written.projects}
+        stored_projects = set(Project.objects.filter(id__in=project_ids).values_list("id", "name"))
+        missing_projects = set(written.projects) - stored_projects
+        stored_milestones = set(
+            Milestone.objects.filter(project_id__in=project_ids).values_list("project_id", "stage")
+        )
+        missing_milestones = set(written.milestones) - stored_milestones
+        out(
+            f"Writes accepted: {len(written.visits)} visits, {len(written.projects)} projects, "
+            f"{len(written.milestones)} milestones; missing in the database: "
+            f"{len(missing_visits)} / {len(missing_projects)} / {len(missing_milestones)}"
+        )
+        if missing_visits or missing_projects or missing_milestones:
+            raise CommandError("Some accepted writes are not in the database.")
+
+    def _check_league(self, data, *, timeout: float = 120) -> None:
+        out = self.stdout.write
+        began = time.perf_counter()
+        deadline = time.monotonic() + timeout
+        while Competition.objects.filter(pk=data.competition_id, stale_from__isnull=False).exists():
+            if time.monotonic() > deadline:
+                marker = Competition.objects.filter(pk=data.competition_id).values(
+                    "stale_from", "stale_since", "stale_version"
+                )[0]
+                hint = ""
+                if marker["stale_since"] is None:
+                    hint = (
+                        " The marker is set without stale_since and no task is queued: a change"
+                        " re-marked it just after the worker cleared it, and nothing was queued"
+                        " (competition/recompute.py, mark_competition_stale)."
+                    )
+                raise CommandError(
+                    f"The worker did not catch up within {timeout:.0f} s: {marker}.{hint}"
+                )
+            time.sleep(0.5)
+        out(f"Worker caught up {time.perf_counter() - began:.1f} s after the load ended.")
+        competition = Competition.objects.get(pk=data.competition_id)
+        stored = league_rows(
+            Snapshot.objects.filter(competition=competition, as_of=data.today).order_by("rank")
+        )
+        fresh = league_rows(compute_league(competition, as_of=data.today).rows)
+        if stored != fresh:
+            differing = sum(1 for a, b in zip(stored, fresh, strict=False) if a != b)
+            raise CommandError(
+                f"Stored league differs from a fresh compute_league: {differing} rows"
+            )
+        out(f"Final league ({len(fresh)} departments) equals a fresh compute_league.")

@@ -1,0 +1,138 @@
+"""Keeping snapshots in step with the records, cheaply.
+
+A change to a counted record marks the competitions it can affect as stale from the
+record's date (a compare-and-set on Competition.stale_from). Only the change that turns a
+competition from fresh to stale queues a recompute, after the transaction commits; later
+changes merely move `stale_from` earlier and bump `stale_version`. The task clears the
+marker after it computes, and only if the version is unchanged; otherwise it queues itself
+again. A burst of a hundred edits costs a handful of recomputes and loses none.
+
+If the broker is unreachable the save still succeeds; the marker stays, pages say the
+figures will update shortly, and the periodic sweep queues it once the broker is back.
+"""
+
+import logging
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Least
+from django.utils import timezone
+
+from competition.league.snapshots import recompute_dates, recompute_snapshots
+from competition.models import Competition, Snapshot
+
+log = logging.getLogger(__name__)
+
+# A marker older than this with no run in sight is re-queued by the sweep.
+STALE_GRACE = timedelta(seconds=60)
+
+
+def affected_competitions(on: date | None):
+    """Competitions a record dated `on` can change: every one not ended before it.
+
+    A record before a window still matters (it can move a stage's date out of the window).
+    """
+    competitions = Competition.objects.all()
+    if on is not None:
+        competitions = competitions.filter(end_date__gte=on)
+    return competitions
+
+
+def mark_stale(*, on: date | None) -> None:
+    """Mark every competition a change dated `on` affects (`None`: from each one's start)."""
+    for competition in affected_competitions(on).only("id", "start_date"):
+        from_date = competition.start_date if on is None else max(on, competition.start_date)
+        mark_competition_stale(competition.pk, from_date)
+
+
+def mark_competition_stale(competition_id: int, from_date: date, *, queue: bool = True) -> None:
+    """Compare-and-set the marker; queue a recompute (after commit) if it was fresh.
+
+    Both updates are conditional: a recompute may clear the marker between them, and then
+    the loop goes round to the first one, which queues the next run. (An unconditional
+    second update would re-set the marker with nothing queued: a league stuck stale.)
+    """
+    bump = F("stale_version") + 1
+    for _attempt in range(5):
+        became_stale = Competition.objects.filter(
+            pk=competition_id, stale_from__isnull=True
+        ).update(stale_from=from_date, stale_since=timezone.now(), stale_version=bump)
+        if became_stale:
+            if queue:
+                transaction.on_commit(lambda: queue_recompute(competition_id))
+            return
+        if Competition.objects.filter(pk=competition_id, stale_from__isnull=False).update(
+            stale_from=Least("stale_from", from_date), stale_version=bump
+        ):
+            return
+    log.error("competition %s: stale marker kept changing under us", competition_id)
+
+
+def queue_recompute(competition_id: int) -> bool:
+    """Send the recompute task; False (logged) when the broker cannot be reached."""
+    from competition.tasks import recompute_competition
+
+    try:
+        recompute_competition.delay(competition_id)
+    except Exception:  # kombu raises several types; a save must never fail for this
+        log.warning("recompute of competition %s not queued: broker unreachable", competition_id)
+        return False
+    return True
+
+
+def dates_to_recompute(competition: Competition, *, stale_from: date, today: date) -> list[date]:
+    """Today, plus every stored snapshot date from `stale_from` on."""
+    stored = (
+        Snapshot.objects.filter(competition=competition, as_of__gte=stale_from)
+        .values_list("as_of", flat=True)
+        .distinct()
+        .order_by("as_of")
+    )
+    return sorted({*stored, today})
+
+
+def run_recompute(competition_id: int, *, today: date | None = None) -> list[date]:
+    """Recompute the dates the marker covers, then clear it unless a change came meanwhile.
+
+    The marker is cleared only after the snapshots are stored, so a worker killed midway
+    leaves it set and the re-delivered task does the work again (the dates are replaced
+    atomically, so running twice is harmless). Several dates (a back-dated change, an
+    import) are computed in one pass over the records and stored in one transaction.
+    """
+    marker = (
+        Competition.objects.filter(pk=competition_id).values("stale_from", "stale_version").first()
+    )
+    if marker is None or marker["stale_from"] is None:
+        return []
+    competition = Competition.objects.get(pk=competition_id)
+    today = today or timezone.localdate()
+    dates = dates_to_recompute(competition, stale_from=marker["stale_from"], today=today)
+    if len(dates) == 1:  # the usual case: a change dated today
+        recompute_snapshots(competition, as_of=dates[0])
+    else:
+        recompute_dates(competition, dates=dates)
+    cleared = Competition.objects.filter(
+        pk=competition_id, stale_version=marker["stale_version"]
+    ).update(stale_from=None, stale_since=None)
+    if not cleared:
+        queue_recompute(competition_id)  # changes arrived while we computed
+    return dates
+
+
+def stale_competition_ids(*, older_than: timedelta = STALE_GRACE) -> list[int]:
+    cutoff = timezone.now() - older_than
+    waiting = Q(stale_since__lte=cutoff) | Q(stale_since__isnull=True)
+    return list(
+        Competition.objects.filter(waiting, stale_from__isnull=False).values_list("id", flat=True)
+    )
+
+
+def snapshot_today(*, today: date | None = None) -> list[int]:
+    """The nightly job: snapshot every active competition whose window has begun."""
+    today = today or timezone.localdate()
+    done = []
+    for competition in Competition.objects.filter(is_active=True, start_date__lte=today):
+        recompute_snapshots(competition, as_of=today)
+        done.append(competition.id)
+    return done

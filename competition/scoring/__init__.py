@@ -1,0 +1,53 @@
+"""How a department scores (shared/DOMAIN.md, "The scoring rule"): the rule itself in
+`rule`, and what is read off a league in `diagnostics` (三有三不), `explain` (the
+formula filled in) and `progress` (cumulative figures for the charts).
+
+The rule's public names are re-exported here: `from competition.scoring import
+compute_league`.
+"""
+
+from competition.scoring.rule import (
+    STAGE_METRIC,
+    DepartmentResult,
+    League,
+    Window,
+    assign_ranks,
+    compute_league,
+    compute_leagues,
+    count_actuals,
+    counted_projects,
+    counted_receipts,
+    counted_statuses,
+    counted_visits,
+    participants,
+    project_figures,
+    rank_key,
+    score_department,
+    stage_dates_by_project,
+    tally_records,
+    timeline_ratio,
+    window_for,
+)
+
+__all__ = [
+    "STAGE_METRIC",
+    "DepartmentResult",
+    "League",
+    "Window",
+    "assign_ranks",
+    "compute_league",
+    "compute_leagues",
+    "count_actuals",
+    "counted_projects",
+    "counted_receipts",
+    "counted_statuses",
+    "counted_visits",
+    "participants",
+    "project_figures",
+    "rank_key",
+    "score_department",
+    "stage_dates_by_project",
+    "tally_records",
+    "timeline_ratio",
+    "window_for",
+]
