@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -60,3 +61,33 @@ class AccountForm(forms.Form):
                 _("请至少选择一种角色：所在部门（职工）、联络员负责部门、竞赛办或领导。")
             )
         return cleaned
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, with the user name's length checked before anything else.
+
+    AuthenticationForm sets the field's max_length after the field is built, so no length
+    validator runs: a 300-character name reached the lock-out and security-event tables
+    (a server error on PostgreSQL). Here it is refused with a message, and nothing is
+    looked up or recorded.
+    """
+
+    def clean(self):
+        username = self.data.get("username", "")
+        limit = self.fields["username"].max_length or 150
+        if len(username) > limit:
+            raise forms.ValidationError(
+                _("用户名不能超过%(limit)d个字符。") % {"limit": limit}, code="username_too_long"
+            )
+        return super().clean()
+
+
+class NewPasswordForm(PasswordChangeForm):
+    """Changing one's own password: the new one must differ from the current one (a
+    temporary password given by the office must really be replaced)."""
+
+    def clean_new_password1(self):
+        new = self.cleaned_data.get("new_password1")
+        if new and self.user.check_password(new):
+            raise forms.ValidationError(_("新密码不能与当前密码相同。"), code="password_unchanged")
+        return new

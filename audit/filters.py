@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SecurityEvent
-from web.forms import DateInput
+from web.dates import DateInput
 
 
 def _day_start(day):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit import changes as audit
 from departments.models import Department
-from web.forms import DateInput
+from web.dates import DateInput
 
 
 class AuditFilterForm(forms.Form):

@@ -9,16 +9,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from accounts.models import SecurityEvent
-from accounts.views.access import office_only
 from audit import changes as audit
 from audit.filters import SecurityEventFilter
 from audit.forms import AuditFilterForm
 from audit.tables import AuditEntries, AuditTable, SecurityEventTable
+from departments.roles import Role
+from web.access import require
 from web.tables import configure, export_response
 
 
 @require_safe  # reading only: nothing here changes an audit row
-@office_only
+@require(Role.OFFICE)
 def change_log(request):
     form = AuditFilterForm(request.GET or None)
     filters = form.filters() if form.is_valid() else {}
@@ -42,7 +43,7 @@ def change_log(request):
 
 
 @require_safe
-@office_only
+@require(Role.OFFICE)
 def security_log(request):
     events = SecurityEvent.objects.select_related("user__person")
     event_filter = SecurityEventFilter(request.GET, queryset=events, request=request)

@@ -1,9 +1,11 @@
 """A large competition written with bulk_create: departments, people, projects, records.
 
-Bench data only: no history rows, no signals (bulk_create sends none), so nothing is
-marked stale and no recompute is queued while generating. The records obey the domain's
-rules all the same (stage dates never go backwards, a lost project has nothing after its
-loss, receipts only after signing), so the scoring engine sees realistic input.
+Bench data only: no history rows, and bulk_create announces nothing, so each batch of
+records ends explicitly as the entry services would: the projects' stored progress is
+refreshed and the competitions of these departments are marked stale, their recompute
+queued after the commit (in-process when no broker is configured). The records obey the
+domain's rules all the same (stage dates never go backwards, a lost project has nothing
+after its loss, receipts only after signing), so the scoring engine sees realistic input.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from competition import services as competition_services
 from competition.models import DEFAULT_WEIGHTS, Competition, MetricWeight, Quota
 from departments.models import Department, DepartmentGroup, Person
 from projects.models import (
@@ -312,8 +315,10 @@ def add_records(data: BenchData, *, projects: int, records: int, visits: int, se
             )
         )
     _bulk(Visit, visit_rows)
-    # bulk_create sends no signals: store the new projects' progress from their records.
+    # bulk_create announces nothing: store the new projects' progress from their records,
+    # and mark stale the leagues they move (the bench competition's among them).
     refresh_progress(p.id for p in created)
+    competition_services.records_changed(department_ids=data.department_ids, dates=None)
 
     for key, n in (
         ("projects", len(created)),

@@ -6,7 +6,8 @@ compared with a minimal view that renders templates/base.html through the same s
 rendered alone. Recomputes are compared with one raw SQL aggregate over the same rows.
 
 Time and queries are measured in separate runs: capturing queries makes every query
-slower (Django records its SQL and duration).
+slower (Django records its SQL and duration). The ratio to the floor is printed as a
+figure, not judged: there is no target to pass or miss.
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ from competition.league.recompute import run_recompute
 from competition.league.snapshots import recompute_dates, recompute_snapshots
 from competition.models import Competition, Snapshot
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit
+from web.access import public
 
 FLOOR_URL = "/__bench__/floor/"
 
 
+@public  # only under the bench's own URLconf, never served by the site
 def floor_view(request):
     """The least a page of ours can cost: the base template, nothing else."""
     return render(request, "base.html", {})

@@ -1,38 +1,33 @@
-"""The whole bench: generate, measure every figure against its floor, print a table."""
+"""The whole bench: generate, measure every figure beside its floor, print a table.
+
+Figures only, no verdicts: the old "≤ 3× a bare view" targets are withdrawn.
+"""
 
 from __future__ import annotations
 
 import resource
-import statistics
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.core.cache import cache
 from django.db import connection
 from django.urls import NoReverseMatch, reverse
 
 from bench.generate import BenchData, Size, add_records, generate
+from bench.ledger import write_bench_ledger
 from bench.measure import (
     Figure,
     Pages,
     bench_settings,
-    count_queries,
     measure_nightly,
     measure_recompute,
     raw_aggregate,
     timed,
 )
+from competition.ledger.importer import import_ledger
 from competition.models import Competition
-from competition.pagecache import clear_recent
 from projects.models import Project
-
-# Targets of the brief (PostgreSQL, default size, this 2-core machine).
-PAGE_MAX_RATIO = 3.0
-PAGE_MAX_QUERIES = 15
-RECOMPUTE_MAX_SECONDS = 2.0
-RECOMPUTE_MAX_RATIO = 5.0
 
 
 @dataclass
@@ -48,27 +43,15 @@ def _ms(seconds: float | None) -> str:
     return "—" if seconds is None else f"{seconds * 1000:,.1f} ms"
 
 
-def format_figure(f: Figure, *, target: str = "") -> str:
+def format_figure(f: Figure) -> str:
     queries = "" if f.queries is None else f"{f.queries:>4} q"
     floor = f"{f.floor_name} {_ms(f.floor_seconds)}" if f.floor_seconds else ""
     ratio = f"{f.ratio:5.1f}×" if f.ratio is not None else ""
     parts = [f"{f.name:<46}", f"{_ms(f.seconds):>12}", f"{queries:>6}", f"{floor:<34}", ratio]
     line = "  ".join(parts)
-    if target:
-        line += f"   [{target}]"
     if f.note:
         line += f"   {f.note}"
     return line
-
-
-def page_verdict(f: Figure) -> str:
-    ok = (f.ratio or 0) <= PAGE_MAX_RATIO and (f.queries or 0) <= PAGE_MAX_QUERIES
-    return f"≤{PAGE_MAX_RATIO:g}× ≤{PAGE_MAX_QUERIES}q: {'ok' if ok else 'MISSED'}"
-
-
-def recompute_verdict(f: Figure) -> str:
-    ok = f.seconds <= RECOMPUTE_MAX_SECONDS and (f.ratio or 0) <= RECOMPUTE_MAX_RATIO
-    return f"≤{RECOMPUTE_MAX_SECONDS:g} s ≤{RECOMPUTE_MAX_RATIO:g}×: {'ok' if ok else 'MISSED'}"
 
 
 def _url(name: str) -> str | None:
@@ -78,48 +61,9 @@ def _url(name: str) -> str | None:
         return None
 
 
-# Pages whose rendered parts are cached on the snapshot's version (competition.pagecache):
-# measured warm, as every page, and cold, with the cache cleared before each run.
-CACHED_PAGES = ("league table (leader)", "dashboard (leader)")
-# The pages the targets are set for (≤ 3× the minimal view, ≤ 15 queries); the others are
-# printed against the same floor.
-TARGET_PAGES = (
-    *CACHED_PAGES,
-    "projects list page 1 (office)",
-    "projects list filtered+sorted p.2 (office)",
-)
-
-
-def measure_cold(pages: Pages, name: str, username: str, url: str, *, floor: float) -> Figure:
-    """`url` with the cache cleared before each run (the clearing itself is not timed).
-
-    The snapshot is stored already: this is a cache miss, not the first view of a date
-    (that one also recomputes, see the recompute figure).
-    """
-    pages.get(username, url)  # warm-up, as for the other pages: session, templates
-    times = []
-    for _ in range(pages.runs):
-        _empty_caches()
-        began = time.perf_counter()
-        pages.get(username, url)
-        times.append(time.perf_counter() - began)
-    _empty_caches()
-    queries = count_queries(lambda: pages.get(username, url))
-    return Figure(name, statistics.median(times), queries, floor, "minimal view")
-
-
-def _empty_caches() -> None:
-    """The shared cache and this process's recent parts: a miss everywhere."""
-    cache.clear()
-    clear_recent()
-
-
 def measure_pages(data: BenchData, *, runs: int, out) -> list[Figure]:
-    """League, dashboard, home, projects list (plain and filtered), one project's detail.
-
-    The league table and the dashboard are printed twice: warm (what a reader gets, the
-    target's figure) and with a cold cache (what the cache saves).
-    """
+    """League, dashboard, home, projects list (plain and filtered), one project's detail,
+    each beside the minimal view measured in the same run."""
     competition = Competition.objects.get(pk=data.competition_id)
     today = data.today.isoformat()
     # The project with the most records: the detail page's worst case.
@@ -160,24 +104,12 @@ def measure_pages(data: BenchData, *, runs: int, out) -> list[Figure]:
         for name, user, url in checks:
             figure = pages.measure(name, user, url, floor=floor.seconds)
             figures.append(figure)
-            verdict = page_verdict(figure) if name in TARGET_PAGES else "no target"
-            out(format_figure(figure, target=verdict))
-            if name in CACHED_PAGES:
-                cold = measure_cold(pages, f"{name}, cold cache", user, url, floor=floor.seconds)
-                figures.append(cold)
-                out(format_figure(cold, target="no target: the worker warms after a recompute"))
+            out(format_figure(figure))
     return figures
 
 
 def measure_import(scale: float, *, seed: int, out) -> Figure | None:
     """The ledger bench's workbook at this scale, imported into this database."""
-    try:
-        from competition.management.commands.ledger_bench import write_bench_ledger
-
-        from competition.ledger.importer import import_ledger
-    except ImportError as e:  # pragma: no cover - the ledger is part of the tree today
-        out(f"bulk import: skipped ({e})")
-        return None
     size = Size.at(scale)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.xlsx"
@@ -227,7 +159,7 @@ def measure_pdf(data: BenchData, *, out) -> Figure | None:
         out("bulletin PDF: skipped — competition/reports has no PDF builder in this tree yet")
         return None
     competition = Competition.objects.get(pk=data.competition_id)
-    report = request_report(competition, kind="bulletin", as_of=data.today, queue=False)
+    report = request_report(competition, kind="bulletin", as_of=data.today)
     began = time.perf_counter()
     pdf = render_report(report)
     seconds = time.perf_counter() - began
@@ -273,7 +205,7 @@ def run(options: Options, *, out=print) -> dict[str, Figure]:
     if "recompute" not in options.skip:
         figure = measure_recompute(competition, as_of=data.today, runs=options.runs)
         results["recompute"] = figure
-        out(format_figure(figure, target=recompute_verdict(figure)))
+        out(format_figure(figure))
     if "pages" not in options.skip:
         for figure in measure_pages(data, runs=options.runs, out=out):
             results[figure.name] = figure

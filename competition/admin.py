@@ -1,10 +1,15 @@
-"""Admin for how it scores: competitions, weights, quotas and (read-only) league snapshots."""
+"""Admin for how it scores: competitions, weights, quotas and (read-only) league snapshots.
+
+Competitions, weights and quotas are saved and deleted through competition.services, as
+every other writer does: the history row, the stale marker and the recompute follow.
+"""
 
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from competition import services
 from competition.models import Competition, MetricWeight, Quota, Report, Snapshot
 from departments.admin import CachedDepartmentChoicesMixin
 
@@ -17,6 +22,40 @@ QUOTA_FIELDS = [
     "funds_amount",
     "groundbreaking_projects",
 ]
+
+
+SAVE = {
+    Competition: services.save_competition,
+    MetricWeight: services.save_weight,
+    Quota: services.save_quota,
+}
+DELETE = {
+    Competition: services.delete_competition,
+    MetricWeight: services.delete_weight,
+    Quota: services.delete_quota,
+}
+
+
+class SavedThroughServices:
+    """ModelAdmin writes (forms, inlines, the delete action, history reverts) by service."""
+
+    def save_model(self, request, obj, form, change):
+        SAVE[type(obj)](obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        DELETE[type(obj)](obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            DELETE[type(obj)](obj, by=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            DELETE[type(obj)](obj, by=request.user)
+        for obj in instances:
+            SAVE[type(obj)](obj, by=request.user)
+        formset.save_m2m()
 
 
 class MetricWeightInline(admin.TabularInline):
@@ -37,7 +76,7 @@ class QuotaInline(CachedDepartmentChoicesMixin, admin.TabularInline):
 
 
 @admin.register(Competition)
-class CompetitionAdmin(SimpleHistoryAdmin):
+class CompetitionAdmin(SavedThroughServices, SimpleHistoryAdmin):
     list_display = [
         "name",
         "start_date",
@@ -68,7 +107,7 @@ class CompetitionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(MetricWeight)
-class MetricWeightAdmin(SimpleHistoryAdmin):
+class MetricWeightAdmin(SavedThroughServices, SimpleHistoryAdmin):
     list_display = ["competition", "metric", "weight"]
     list_filter = ["competition", "metric"]
     search_fields = ["competition__name"]
@@ -78,7 +117,7 @@ class MetricWeightAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Quota)
-class QuotaAdmin(SimpleHistoryAdmin):
+class QuotaAdmin(SavedThroughServices, SimpleHistoryAdmin):
     list_display = ["competition", "department", *QUOTA_FIELDS]
     list_filter = ["competition", "department__group"]
     search_fields = ["competition__name", "department__name"]

@@ -8,4 +8,7 @@ class CompetitionConfig(AppConfig):
     verbose_name = _("竞赛与排名")
 
     def ready(self):
-        from competition import receivers  # noqa: F401  (connects the signal receivers)
+        from competition.subscriber import on_records_changed
+        from departments.changes import records_changed
+
+        records_changed.connect(on_records_changed, dispatch_uid="competition.subscriber")

@@ -7,7 +7,7 @@ per-row loops.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -23,6 +23,7 @@ from django.db.models import (
     When,
 )
 
+from competition.league.stored import league_to_show
 from competition.models import Competition
 from departments.models import Department
 from projects.models import NO_STAGE, Milestone, Project, Receipt, ReviewStatus, Stage, Visit
@@ -353,32 +354,14 @@ class LeaderHome:
 def leader_home(*, competition: Competition | None, today: date) -> LeaderHome | None:
     """Headline figures, yellow cards and zero results of `competition` as of `today`.
 
-    The figures are today's stored snapshot, the league table's own (computed and stored
-    first if nobody asked for today yet): never a count of our own. They are cached on
-    the snapshot's version (competition.pagecache): one query when cached, two when not.
+    The figures are the league table's own, never a count of our own: today's stored
+    snapshot, or computed live (and not stored) when today has none. Queries: the snapshot
+    rows (one; when today has none, compute_league's 4 more).
     """
     if competition is None:
         return None
-    from django.core.cache import cache
-
-    from competition import pagecache
-    from competition.league.snapshots import recompute_snapshots
-    from competition.league.stored import stored_league
-
-    version = pagecache.snapshot_version(competition, as_of=today)
-    if version.current is None:
-        return _leader_home(recompute_snapshots(competition, as_of=today))
-    key = pagecache.cache_key(
-        "leader-home", competition_id=competition.pk, as_of=today, version=version
-    )
-    home = cache.get(key)
-    if home is None:
-        league = stored_league(competition, as_of=today) or recompute_snapshots(
-            competition, as_of=today
-        )
-        home = _leader_home(league)
-        cache.set(key, home, pagecache.TIMEOUT_SECONDS)
-    return replace(home, competition=competition)
+    league, _stored = league_to_show(competition, as_of=today)
+    return _leader_home(league)
 
 
 def _leader_home(league) -> LeaderHome:

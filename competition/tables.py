@@ -6,7 +6,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from competition.league.rows import HEADERS, format_score, league_row, plain_decimal
-from competition.models import Metric, Snapshot
+from competition.models import Metric
 
 SHOWN_METRICS = [
     Metric.VISIT_BATCHES,
@@ -49,7 +49,8 @@ class MetricColumn(tables.Column):
 
 
 class LeagueTable(tables.Table):
-    """The league page: one snapshot row per department, in rank order."""
+    """The league page: one row per department (a scoring.DepartmentResult of the League
+    the page shows), in rank order; sorted and filtered in Python, as a list."""
 
     rank = tables.Column(verbose_name=_("排名"), attrs={"td": {"class": "num"}})
     change = tables.Column(
@@ -62,19 +63,18 @@ class LeagueTable(tables.Table):
     flags = tables.Column(verbose_name=_("警示"), accessor="rank", orderable=False, empty_values=())
 
     class Meta:
-        model = Snapshot
-        fields = ("rank", "change", "department_name", "group_name", "group_rank")
         order_by = ("rank",)
         attrs = {"class": "table league-table"}
         empty_text = _("没有参赛部门。")
 
-    def __init__(self, *args, previous_ranks=None, **kwargs):
+    def __init__(self, rows, *, competition_id, as_of, previous_ranks=None, **kwargs):
         extra = [(m, MetricColumn(m)) for m in SHOWN_METRICS]
         sequence = [
             "rank", "change", "department_name", "group_name", "group_rank",
             *SHOWN_METRICS, "score", "flags",
         ]  # fmt: skip
-        super().__init__(*args, extra_columns=extra, sequence=sequence, **kwargs)
+        super().__init__(list(rows), extra_columns=extra, sequence=sequence, **kwargs)
+        self.competition_id, self.as_of = competition_id, as_of
         self.previous_ranks = previous_ranks or {}
 
     def render_change(self, record):
@@ -92,8 +92,8 @@ class LeagueTable(tables.Table):
         return format_html('<span class="same">{}</span>', "＝")
 
     def render_department_name(self, value, record):
-        url = reverse("league_explain", args=[record.competition_id, record.department_id])
-        return format_html('<a href="{}?as_of={}">{}</a>', url, record.as_of.isoformat(), value)
+        url = reverse("league_explain", args=[self.competition_id, record.department_id])
+        return format_html('<a href="{}?as_of={}">{}</a>', url, self.as_of.isoformat(), value)
 
     def render_group_rank(self, value):
         return value if value is not None else "—"
@@ -119,8 +119,8 @@ class LeagueExportTable(tables.Table):
     class Meta:
         orderable = False
 
-    def __init__(self, snapshots, **kwargs):
-        rows = [dict(zip(HEADERS, league_row(s), strict=True)) for s in snapshots]
+    def __init__(self, results, **kwargs):
+        rows = [dict(zip(HEADERS, league_row(r), strict=True)) for r in results]
         columns = [(h, tables.Column(verbose_name=h, accessor=tables.A(h))) for h in HEADERS]
         super().__init__(rows, extra_columns=columns, **kwargs)
 

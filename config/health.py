@@ -21,6 +21,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from web.access import public
+
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 
 
@@ -76,6 +78,7 @@ def run_checks() -> tuple[bool, dict]:
     return healthy, results
 
 
+@public  # load balancers and monitoring, never logged in
 @never_cache
 @require_GET
 def healthz(request):

@@ -4,31 +4,84 @@ Nothing set: SQLite under var/, Celery tasks run in-process, DEBUG off.
 See README.md for every variable.
 """
 
+import importlib.metadata
 import os
+import tomllib
 from datetime import timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+# The documented spellings of a boolean (README, "Configuration"), compared case-blind.
+TRUE_SPELLINGS = ("1", "true", "yes", "on")
+FALSE_SPELLINGS = ("0", "false", "no", "off")
+
+
+def _env(name: str) -> str | None:
+    """The variable's value stripped, or None when it is unset or blank (the default applies)."""
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
 def envbool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    """A boolean in one of the documented spellings; any other value stops start-up.
+
+    A typo must not silently mean False: `SECURE_SSL_REDIRECT=flase` would turn HTTPS off.
+    """
+    value = _env(name)
+    if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value.lower() in TRUE_SPELLINGS:
+        return True
+    if value.lower() in FALSE_SPELLINGS:
+        return False
+    accepted = "/".join(TRUE_SPELLINGS) + " or " + "/".join(FALSE_SPELLINGS)
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a boolean: use {accepted} (any case), or leave it unset."
+    )
 
 
 def envint(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
+    """A whole number; anything else stops start-up naming the variable."""
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a whole number (e.g. {default}), or leave it unset."
+        ) from None
 
 
 def envdecimal(name: str, default: str) -> Decimal:
-    return Decimal(os.environ.get(name) or default)
+    """A decimal number (e.g. 万元 thresholds); anything else stops start-up naming the variable."""
+    value = _env(name)
+    if value is None:
+        return Decimal(default)
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a decimal number (e.g. {default}), or leave it unset."
+        )
+    return number
+
+
+def package_version() -> str:
+    """The release being run: pyproject.toml's version (the installed package's without it)."""
+    pyproject = BASE_DIR / "pyproject.toml"
+    if pyproject.exists():
+        return tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
+    return importlib.metadata.version("bairi")
 
 
 def envlist(name: str, default: str = "") -> list[str]:
@@ -40,8 +93,6 @@ DEBUG = envbool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
 
@@ -80,6 +131,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "web.middleware.PrivatePagesMiddleware",  # Cache-Control: private, no-store when signed in
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.RequestAddressMiddleware",  # the address audit rows record
@@ -107,10 +159,6 @@ TEMPLATES = [
     },
 ]
 
-# Django's form renderer with its input and select templates written out in Python
-# (the filter forms' widgets were most of a list page's time); same HTML.
-FORM_RENDERER = "config.formrender.FastRenderer"
-
 WSGI_APPLICATION = "config.wsgi.application"
 
 # var/ is git-ignored: the embedded SQLite database and uploaded media live there.
@@ -124,8 +172,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several threads write during browser tests and local use; wait instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The embedded default serves a small office: several people write at once. WAL lets
+    # readers go on while one writes; a writer waits up to 20 s for the lock instead of
+    # failing, and takes it when its transaction begins (IMMEDIATE), so two transactions
+    # that read and then write never deadlock into "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Every select list of a form iterates its queryset; a server-side cursor costs three
@@ -200,6 +255,10 @@ if AWS_STORAGE_BUCKET_NAME or S3_ENDPOINT_URL:
     }
 # Evidence is served through a permission-checked view, never straight from MEDIA_URL.
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+# Ledger imports (台账): the largest workbook accepted, and the rows read per sheet; a
+# sheet longer than that is refused with one message (a province's whole year fits).
+LEDGER_MAX_BYTES = envint("LEDGER_MAX_BYTES", 10 * 1024 * 1024)
+LEDGER_MAX_ROWS = envint("LEDGER_MAX_ROWS", 50_000)
 
 # Security: production-like defaults when DEBUG is off; every one can be relaxed by env.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -234,14 +293,28 @@ AXES_VERBOSE = False  # accounts.receivers logs each failure and lock-out once
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 184)
 # Uploads per user and minute (web.ratelimit.rate_limited).
 UPLOAD_RATE_PER_MINUTE = envint("UPLOAD_RATE_PER_MINUTE", 30)
-# One cache for every process (rate limits): Redis when CACHE_URL is set, else per process.
+# "default": rate-limit counters (web.ratelimit), one for every process: Redis when
+# CACHE_URL is set, else per process (login lock-outs are django-axes rows in the
+# database). "pages": rendered page parts, if a page ever caches one (none does today:
+# see README, Performance); a store of its own in each process, so that page entries can
+# never evict a counter. Keys are namespaced per release (CACHE_KEY_PREFIX, by default
+# the package version), so a deploy never reads what older code wrote.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or package_version()
 CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-        if CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    "default": {
+        **(
+            {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+            if CACHE_URL
+            else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}
+        ),
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+    },
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+    },
 }
 # Content-Security-Policy (django-csp): no inline scripts or styles, nothing from elsewhere.
 CONTENT_SECURITY_POLICY = {
@@ -260,13 +333,6 @@ CONTENT_SECURITY_POLICY = {
 # Celery: no broker configured means every task runs in-process (embedded mode).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-# After a recompute the worker renders today's league table and dashboard into the shared
-# cache (competition/warm.py), so that no reader waits for them. Off without a broker (the
-# recompute runs inside the request that saved the record) or without a shared cache (the
-# worker would fill only its own memory).
-WARM_PAGES_AFTER_RECOMPUTE = envbool(
-    "WARM_PAGES_AFTER_RECOMPUTE", bool(CELERY_BROKER_URL and CACHE_URL)
-)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -277,7 +343,7 @@ CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 360)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A save must not hang when the broker is down: give up publishing quickly (see
-# competition/recompute.py: the stale marker and the sweep catch up later).
+# competition/league/recompute.py: the stale marker and the sweep catch up later).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,

@@ -1,16 +1,24 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import set_language
 
+from accounts.forms import LoginForm
 from config.health import healthz
+from web.access import public
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/login/",
+        public(auth_views.LoginView.as_view(authentication_form=LoginForm)),
+        name="login",
+    ),
+    path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # django.conf.urls.i18n's one URL, spelled out to mark it public.
+    path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("projects/", include("projects.urls")),
     path("", include("competition.urls")),

@@ -26,6 +26,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
+from competition import services as competition_services
 from competition.models import DEFAULT_WEIGHTS, Competition, MetricWeight, Quota
 from departments.models import Department, DepartmentGroup, Person
 from projects.models import (
@@ -38,6 +39,7 @@ from projects.models import (
     Stage,
     Visit,
 )
+from projects.progress import refresh_progress
 
 COMPETITION_NAME = "市直部门招商引资百日竞赛"
 WINDOW_DAYS = 100
@@ -660,6 +662,13 @@ class _Builder:
                 ),
                 by=logged_by,
             )
+        # The records were saved one by one, outside the entry services: store the projects'
+        # progress and have the leagues of these departments (the demo's among them: it
+        # sets their quotas) recomputed after the commit, as the services would.
+        refresh_progress(project.pk for project in saved.values())
+        competition_services.records_changed(
+            department_ids=[d.pk for d in departments.values()], dates=None
+        )
         counts = {
             "departments": len(departments),
             "projects": len(projects),

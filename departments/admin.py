@@ -1,10 +1,15 @@
-"""Admin for who takes part: department groups, departments and people."""
+"""Admin for who takes part: department groups, departments and people.
+
+Departments and groups are saved and deleted through departments.services, which
+announce the change: a name, group or display order shows in every league.
+"""
 
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from departments import services
 from departments.models import Department, DepartmentGroup, Person
 
 
@@ -47,6 +52,23 @@ class DepartmentGroupAdmin(admin.ModelAdmin):
     def department_count(self, obj):
         return obj._department_count
 
+    def save_model(self, request, obj, form, change):
+        services.save_group(obj)
+
+    def delete_model(self, request, obj):
+        services.delete_groups([obj])
+
+    def delete_queryset(self, request, queryset):
+        services.delete_groups(queryset)
+
+    def save_formset(self, request, form, formset, change):
+        # The departments of the group's inline: saved and deleted as the department page does.
+        formset.save(commit=False)
+        services.delete_departments(formset.deleted_objects, by=request.user)
+        for department in [*formset.new_objects, *(obj for obj, _f in formset.changed_objects)]:
+            services.save_department(department, by=request.user)
+        formset.save_m2m()
+
 
 @admin.register(Department)
 class DepartmentAdmin(SimpleHistoryAdmin):
@@ -56,6 +78,15 @@ class DepartmentAdmin(SimpleHistoryAdmin):
     ordering = ["order", "name"]
     list_select_related = ["group"]
     autocomplete_fields = ["group"]
+
+    def save_model(self, request, obj, form, change):
+        services.save_department(obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        services.delete_departments([obj], by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_departments(queryset, by=request.user)
 
 
 class LiaisonListFilter(admin.SimpleListFilter):

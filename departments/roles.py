@@ -1,5 +1,6 @@
 """What a user may do, derived once per request from their Person record."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
@@ -80,3 +81,47 @@ def roles_of(user) -> Roles:
         )
     user._roles_cache = roles
     return roles
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may use a view: a test of the user's Roles, called with the request.
+
+    Views declare one with web.access.require (which has already sent anonymous users to
+    log in); which objects the user then sees is up to the type's access helper.
+    """
+
+    name: str
+    test: Callable[[Roles], bool]
+
+    def allows(self, roles: Roles) -> bool:
+        """Whether a user with `roles` passes (for pages that show or hide a button)."""
+        return self.test(roles)
+
+    def __call__(self, request) -> bool:
+        return self.test(roles_of(request.user))
+
+    def __repr__(self) -> str:
+        return f"Role.{self.name}"
+
+
+class Role:
+    """The rules views declare (DOMAIN.md, "People and what they may do")."""
+
+    # Pages about one's own login (home, password): every signed-in user, even without a role.
+    SIGNED_IN = Rule("SIGNED_IN", lambda roles: True)
+    # Set up competitions, verify records, import ledgers, build reports, manage people.
+    OFFICE = Rule("OFFICE", lambda roles: roles.is_office)
+    # Reads everything (dashboard, reports, ledger export); leaders change nothing.
+    LEADER_OR_OFFICE = Rule("LEADER_OR_OFFICE", lambda roles: roles.can_read_all)
+    # Logs projects, milestones, receipts and visits (for their own departments).
+    LIAISON_OR_OFFICE = Rule("LIAISON_OR_OFFICE", lambda roles: roles.is_office or roles.is_liaison)
+    # Record lists, project pages and the league table (what a liaison sees is scoped).
+    LIAISON_LEADER_OR_OFFICE = Rule(
+        "LIAISON_LEADER_OR_OFFICE", lambda roles: roles.can_read_all or roles.is_liaison
+    )
+    # Submits leads (信息) and follows their own: any employee of a department too.
+    STAFF_LIAISON_OR_OFFICE = Rule(
+        "STAFF_LIAISON_OR_OFFICE",
+        lambda roles: roles.is_office or roles.is_liaison or roles.is_staff_member,
+    )

@@ -1,63 +1,26 @@
-"""Who may see and change which records. Every view of this app asks here and nowhere else.
+"""Which records a user may see and change. Every view of this app asks here and nowhere else.
 
-Two layers, both declared in this module:
+What a role may do at all is declared on each view (`@require(Role.…)`, web.access and
+departments.roles: 403 when missing). This module holds what follows:
 
-- abilities: what a role may do at all (`may_browse`, `may_log`, `may_verify`,
-  `may_submit_leads`), checked by the `require` decorator: 403 when missing;
 - scopes: querysets narrowed to the user's departments before anything else, and one
   access helper per object type returning `(obj, can_write)`: 404 for objects outside
-  the user's departments, `can_write` False for read-only users (views answer 403).
+  the user's departments, `can_write` False for read-only users (views answer 403);
+- the same rules as plain predicates on Roles (`may_log`, `may_verify`) for pages that
+  show or hide a button.
 """
 
-from collections.abc import Callable
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from departments.models import Department
-from departments.roles import Roles, roles_of
+from departments.roles import Role, Roles, roles_of
 from projects.models import Milestone, Project, Receipt, Visit
 
-
-# Abilities -----------------------------------------------------------------------------
-def may_browse(roles: Roles) -> bool:
-    """Project, visit and lead lists: office, leaders, liaisons."""
-    return roles.is_office or roles.is_leader or roles.is_liaison
-
-
-def may_log(roles: Roles) -> bool:
-    """Create records (projects, milestones, receipts, visits): office and liaisons."""
-    return roles.is_office or roles.is_liaison
-
-
-def may_verify(roles: Roles) -> bool:
-    """Verify or return milestones and receipts: the office only."""
-    return roles.is_office
-
-
-def may_submit_leads(roles: Roles) -> bool:
-    """Submit leads (信息): any employee of a department, every liaison, the office."""
-    return roles.is_office or roles.is_liaison or roles.is_staff_member
-
-
-def require(ability: Callable[[Roles], bool]):
-    """View decorator: log in first, then 403 unless the user's roles have `ability`."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not ability(roles_of(request.user)):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
+# The declared rules, as predicates on Roles -------------------------------------------
+may_log = Role.LIAISON_OR_OFFICE.allows
+may_verify = Role.OFFICE.allows
 
 
 # Scopes --------------------------------------------------------------------------------

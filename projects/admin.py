@@ -1,29 +1,21 @@
 """Admin for what happened: projects, milestones, receipts and visits.
 
 Every form here goes through the models' full_clean(), so the stage-order rules of
-projects.rules apply in the admin exactly as in the data-entry forms.
+projects.validation apply in the admin exactly as in the data-entry forms. Every save
+and delete (the change forms, the inlines, "delete selected", reverting to a history
+version) goes through projects.services, as the pages' do: the progress is refreshed and
+the change announced the same way.
 """
 
 from django.contrib import admin
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from departments.admin import CachedDepartmentChoicesMixin
-from projects.models import Milestone, Project, Receipt, ReviewStatus, Visit
+from projects import services
+from projects.models import Milestone, Project, Receipt, Visit
 
 REVIEW_READONLY = ["logged_by", "reviewed_by", "reviewed_at", "created_at", "updated_at"]
-
-
-def stamp_reviewed_record(obj, request, changed_fields) -> None:
-    """Record who logged a new record and who reviewed it when its status changes."""
-    if obj.pk is None and obj.logged_by_id is None:
-        obj.logged_by = request.user
-    if "status" in changed_fields:
-        if obj.status == ReviewStatus.PENDING:
-            obj.reviewed_by, obj.reviewed_at = None, None
-        else:
-            obj.reviewed_by, obj.reviewed_at = request.user, timezone.now()
 
 
 class ProjectRecordInline(admin.TabularInline):
@@ -152,17 +144,32 @@ class ProjectAdmin(SimpleHistoryAdmin):
     def reward_eligible(self, obj):
         return obj.reward_eligible
 
+    def save_model(self, request, obj, form, change):
+        services.save_project(obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        services.delete_projects([obj], by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_projects(queryset, by=request.user)
+
     def save_formset(self, request, form, formset, change):
-        if formset.model in (Milestone, Receipt):
-            for inline_form in formset.forms:
-                if inline_form.has_changed() and not inline_form.cleaned_data.get("DELETE"):
-                    stamp_reviewed_record(inline_form.instance, request, inline_form.changed_data)
-        elif formset.model is Visit:
-            for inline_form in formset.forms:
-                instance = inline_form.instance
-                if instance.pk is None and instance.logged_by_id is None:
-                    instance.logged_by = request.user
-        super().save_formset(request, form, formset, change)
+        # commit=False: the formset sorts its rows into deleted, new and changed ones and
+        # points new ones at the project; the services then save and delete them.
+        formset.save(commit=False)
+        changed = {id(f.instance): f.changed_data for f in formset.forms}
+        saved = [*formset.new_objects, *(obj for obj, _fields in formset.changed_objects)]
+        if formset.model is Visit:
+            services.delete_visits(formset.deleted_objects, by=request.user)
+            for visit in saved:
+                services.save_visit(visit, by=request.user)
+        else:
+            services.delete_records(formset.deleted_objects, by=request.user)
+            for record in saved:
+                services.save_record_as_office(
+                    record, by=request.user, changed=changed.get(id(record), ())
+                )
+        formset.save_m2m()
 
 
 class ReviewedRecordAdmin(SimpleHistoryAdmin):
@@ -180,8 +187,13 @@ class ReviewedRecordAdmin(SimpleHistoryAdmin):
         return obj.project.department
 
     def save_model(self, request, obj, form, change):
-        stamp_reviewed_record(obj, request, form.changed_data)
-        super().save_model(request, obj, form, change)
+        services.save_record_as_office(obj, by=request.user, changed=form.changed_data)
+
+    def delete_model(self, request, obj):
+        services.delete_records([obj], by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_records(queryset, by=request.user)
 
 
 @admin.register(Milestone)
@@ -227,6 +239,10 @@ class VisitAdmin(SimpleHistoryAdmin):
     date_hierarchy = "occurred_on"
 
     def save_model(self, request, obj, form, change):
-        if obj.pk is None and obj.logged_by_id is None:
-            obj.logged_by = request.user
-        super().save_model(request, obj, form, change)
+        services.save_visit(obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        services.delete_visits([obj], by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_visits(queryset, by=request.user)

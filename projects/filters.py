@@ -13,7 +13,6 @@ from django.db.models import (
     QuerySet,
 )
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import ModelChoiceField
 from django_filters.widgets import BooleanWidget, DateRangeWidget, SuffixedMultiWidget
 
 from departments.models import DepartmentGroup
@@ -65,26 +64,6 @@ def lead_counts_by_channel(leads: QuerySet[Project]) -> list[dict]:
 
 
 # Widgets -------------------------------------------------------------------------------
-class NamedChoices(forms.models.ModelChoiceIterator):
-    """The choices as (pk, name) rows: a model instance per option cost more than the
-    option (a department list is hundreds long). Validation still reads the queryset."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        yield from self.queryset.values_list("pk", "name")
-
-
-class NamedModelChoiceField(ModelChoiceField):
-    iterator = NamedChoices
-
-
-class NamedChoiceFilter(filters.ModelChoiceFilter):
-    """A choice of departments or groups (models whose str() is their name)."""
-
-    field_class = NamedModelChoiceField
-
-
 class AnyYesNo(BooleanWidget):
     def __init__(self, attrs=None):
         super().__init__(attrs)
@@ -115,10 +94,10 @@ def _search(queryset, name, value):
 # Filter sets ---------------------------------------------------------------------------
 class ProjectFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("搜索"), method=_search)
-    department = NamedChoiceFilter(
+    department = filters.ModelChoiceFilter(
         label=_("责任部门"), queryset=_departments, empty_label=_("全部"), widget=forms.Select
     )
-    group = NamedChoiceFilter(
+    group = filters.ModelChoiceFilter(
         label=_("部门分组"),
         field_name="department__group",
         queryset=DepartmentGroup.objects.all(),
@@ -180,7 +159,7 @@ class ProjectFilter(filters.FilterSet):
 
 class LeadFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("搜索"), method=_search)
-    department = NamedChoiceFilter(
+    department = filters.ModelChoiceFilter(
         label=_("责任部门"), queryset=_departments, empty_label=_("全部"), widget=forms.Select
     )
     channel = filters.ChoiceFilter(
@@ -225,10 +204,10 @@ def _search_visits(queryset, name, value):
 
 class VisitFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("搜索"), method=_search_visits)
-    department = NamedChoiceFilter(
+    department = filters.ModelChoiceFilter(
         label=_("接待部门"), queryset=_departments, empty_label=_("全部"), widget=forms.Select
     )
-    group = NamedChoiceFilter(
+    group = filters.ModelChoiceFilter(
         label=_("部门分组"),
         field_name="department__group",
         queryset=DepartmentGroup.objects.all(),
@@ -254,7 +233,7 @@ class VisitFilter(filters.FilterSet):
 class QueueFilter(filters.FilterSet):
     """Verification queue: narrow by department (milestones and receipts alike)."""
 
-    department = NamedChoiceFilter(
+    department = filters.ModelChoiceFilter(
         label=_("责任部门"),
         field_name="project__department",
         queryset=_departments,

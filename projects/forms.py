@@ -10,7 +10,8 @@ from departments.roles import Roles
 from projects import evidence
 from projects.access import lead_departments, writable_departments
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit, not_in_future
-from projects.services import check_lost_on, status_after_edit
+from projects.services import status_after_edit
+from projects.validation import check_lost_on
 
 
 class DateInput(forms.DateInput):

@@ -25,22 +25,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from departments.models import Department
+from projects.choices import MILESTONE_STAGES, ReviewStatus, Stage
+from projects.validation import check_lost_on, check_stage_order
 
+# Stage, MILESTONE_STAGES and ReviewStatus live in projects.choices so that the stage rule
+# names them without the models; `from projects.models import Stage` works as before.
 MONEY = {"max_digits": 14, "decimal_places": 2}
-
-
-class Stage(models.IntegerChoices):
-    """Project stages in order; a higher value is a later stage."""
-
-    LEAD = 0, _("信息线索")
-    INTENT = 1, _("签订意向")
-    SIGNED = 2, _("正式签约")
-    FUNDED = 3, _("资金到账")
-    GROUNDBREAKING = 4, _("开工建设")
-
-
-# Milestones record every stage but "funds received": that one is reached by receipts.
-MILESTONE_STAGES = [Stage.LEAD, Stage.INTENT, Stage.SIGNED, Stage.GROUNDBREAKING]
 
 
 class Industry(models.TextChoices):
@@ -60,12 +50,6 @@ class SourceChannel(models.TextChoices):
     FAIR = "fair", _("展会")
     INTERNET = "internet", _("网络")
     OTHER = "other", _("其他")
-
-
-class ReviewStatus(models.TextChoices):
-    PENDING = "pending", _("待核实")
-    VERIFIED = "verified", _("已核实")
-    RETURNED = "returned", _("已退回")
 
 
 def positive_amount(value):
@@ -276,17 +260,8 @@ class Project(models.Model):
         if self.lost_reason.strip() and not self.lost_on:
             raise ValidationError({"lost_on": _("填写了流失原因时必须填写流失日期。")})
         if self.lost_on and self.pk:
-            from projects.rules import latest_record_date
-
             # No stage after the loss: the same rule check_stage_order applies to new records.
-            latest = latest_record_date(self)
-            if latest and self.lost_on < latest:
-                raise ValidationError(
-                    {
-                        "lost_on": _("流失日期不能早于项目最后一个节点的日期（%(d)s）。")
-                        % {"d": latest}
-                    }
-                )
+            check_lost_on(self, self.lost_on)
 
 
 class ReviewedRecord(models.Model):
@@ -323,13 +298,6 @@ class ReviewedRecord(models.Model):
 
     class Meta:
         abstract = True
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        record = super().from_db(db, field_names, values)
-        # The project it was loaded with: an edit moving it elsewhere refreshes both projects.
-        record._loaded_project_id = record.__dict__.get("project_id")
-        return record
 
     def clean(self):
         if self.status == ReviewStatus.RETURNED and not self.return_reason.strip():
@@ -374,8 +342,6 @@ class Milestone(ReviewedRecord):
         if self.stage == Stage.FUNDED:
             raise ValidationError({"stage": _("资金到账阶段请登记到账记录。")})
         if self.project_id and self.occurred_on and self.stage is not None:
-            from projects.rules import check_stage_order
-
             check_stage_order(self.project, milestone=self)
 
 
@@ -409,8 +375,6 @@ class Receipt(ReviewedRecord):
     def clean(self):
         super().clean()
         if self.project_id and self.occurred_on:
-            from projects.rules import check_stage_order
-
             check_stage_order(self.project, receipt=self)
 
 

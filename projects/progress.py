@@ -4,9 +4,9 @@
 `ProjectQuerySet.with_computed_progress()` computes for pending and verified records up to
 the loss: list pages filter and sort on plain indexed columns instead of a correlated
 subquery per project. Every write that can change them calls `refresh_progress` in its
-own transaction: the receivers of projects.receivers for save() and delete() of records
-and projects, the review transitions and mark-lost of projects.services (update()), and
-the bulk writers (ledger import, bench data) once at their end.
+own transaction: the services of projects.services (each save, delete, review transition
+and loss of a record or project), and the bulk writers (ledger import, bench data) once
+at their end. What is computed is projects.rules' `progress` (tests/test_stage_rule.py).
 """
 
 from collections.abc import Iterable

@@ -1,129 +1,104 @@
-"""Rules every entry path shares (admin, forms, imports): the order of stage dates.
+"""The stage rule, written once: pure functions over stages and dates (no models, no queries).
 
-A project's stages are ordered lead → intent → signed → funds received → groundbreaking.
-The "funds received" date is the project's first receipt. Stage dates must never go
-backwards along that order. Returned records are left out: they never count and are
-usually returned precisely because a date was wrong.
+A project's stages are ordered lead → intent → signed → funds received → groundbreaking;
+a milestone records the date of one stage, and every receipt is a record of "funds
+received" (the first one reaches it). Here a project's records are plain data:
+`{stage: [dates]}`, receipts under `Stage.FUNDED`.
+
+- Which records count: a status among those counted (returned ones never do), dated no
+  later than the project's loss and, for a league, than the day it is computed for.
+- The date a project reached a stage: the earliest counted record of that stage or of
+  any later stage (a project signed without a recorded intent reached intent when it
+  signed). The stage reached is the highest one with a counted record.
+- Stage dates never go backwards along the stage order; every tranche comes after the
+  stages before "funds received", and nothing is recorded after the loss.
+
+Who uses it: projects.validation (forms, admin, services, on the stored records),
+projects.progress and competition.scoring (which compute the same in SQL for speed;
+tests/test_stage_rule.py holds them to these functions), the ledger import's plan.
 """
 
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 
-from django.core.exceptions import ValidationError
-from django.db.models import Max
-from django.utils.translation import gettext as _
+from projects.choices import Stage
 
-from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage
+DatesByStage = Mapping[int, Iterable[date]]
 
 
-def stage_dates(
-    project: Project,
+def after_loss(day: date, *, lost_on: date | None) -> bool:
+    """Whether a record dated `day` comes after the project's loss (and so never counts)."""
+    return lost_on is not None and day > lost_on
+
+
+def counted_dates(
+    records: Iterable[tuple[int, date, str]],
     *,
-    milestone: Milestone | None = None,
-    receipt: Receipt | None = None,
-) -> dict[int, date]:
-    """The date of each stage recorded for `project`, with `milestone`/`receipt` applied.
+    statuses: Collection[str],
+    lost_on: date | None,
+    up_to: date | None = None,
+) -> dict[int, list[date]]:
+    """The dates of the counted records among `records` ((stage, date, status)), by stage.
 
-    The candidate record replaces its stored version (same pk) or is added to the rest.
+    A record counts when its status is in `statuses`, it is dated no later than the loss
+    (`lost_on`) and no later than `up_to` when given.
     """
-    dates: dict[int, date] = {}
-    if project.pk:
-        stored = Milestone.objects.filter(project=project).exclude(status=ReviewStatus.RETURNED)
-        for m in stored.values("id", "stage", "occurred_on"):
-            if milestone is not None and (m["id"] == milestone.pk or m["stage"] == milestone.stage):
-                continue
-            dates[m["stage"]] = m["occurred_on"]
-    if milestone is not None and milestone.status != ReviewStatus.RETURNED:
-        dates[milestone.stage] = milestone.occurred_on
-    receipt_dates = _receipt_dates(project, receipt)
-    if receipt_dates:
-        dates[Stage.FUNDED] = min(receipt_dates)
-    return dates
+    counted: dict[int, list[date]] = {}
+    for stage, day, status in records:
+        if status in statuses and not after_loss(day, lost_on=lost_on):
+            if up_to is None or day <= up_to:
+                counted.setdefault(stage, []).append(day)
+    return counted
 
 
-def _receipt_dates(project: Project, receipt: Receipt | None) -> list[date]:
-    found: list[date] = []
-    if project.pk:
-        stored = Receipt.objects.filter(project=project).exclude(status=ReviewStatus.RETURNED)
-        if receipt is not None and receipt.pk:
-            stored = stored.exclude(pk=receipt.pk)
-        found = list(stored.values_list("occurred_on", flat=True))
-    if receipt is not None and receipt.status != ReviewStatus.RETURNED:
-        found.append(receipt.occurred_on)
-    return found
+def reached_dates(dates_by_stage: DatesByStage) -> dict[int, date]:
+    """The date the project reached each stage: the earliest among its records of that
+    stage or any later stage. Stages it has not reached are left out."""
+    reached: dict[int, date] = {}
+    running: date | None = None
+    for stage in sorted(Stage, reverse=True):  # a suffix minimum along the stage order
+        earliest = min(dates_by_stage.get(stage, ()), default=None)
+        if earliest is not None and (running is None or earliest < running):
+            running = earliest
+        if running is not None:
+            reached[stage] = running
+    return reached
 
 
-def latest_record_date(project: Project) -> date | None:
-    """The latest date among `project`'s milestones and receipts (every tranche).
-
-    Returned records are left out: they never count.
-    """
-    if not project.pk:
-        return None
-    latest = [
-        model.objects.filter(project=project)
-        .exclude(status=ReviewStatus.RETURNED)
-        .aggregate(latest=Max("occurred_on"))["latest"]
-        for model in (Milestone, Receipt)
-    ]
-    return max((d for d in latest if d is not None), default=None)
+def progress(dates_by_stage: DatesByStage) -> tuple[int | None, date | None]:
+    """(stage reached, date of the latest record): the highest stage with a record, or
+    None when there is none, and the latest date among all the records."""
+    reached = reached_dates(dates_by_stage)
+    latest = max((d for dates in dates_by_stage.values() for d in dates), default=None)
+    return max(reached, default=None), latest
 
 
-def first_backward_pair(dates: dict[int, date]) -> tuple[int, int] | None:
-    """Return (earlier_stage, later_stage) of the first pair whose dates go backwards."""
+def recorded_dates(dates_by_stage: DatesByStage) -> dict[int, date]:
+    """The date recorded for each stage: its milestone's, and the first receipt's for
+    "funds received"; the dates the order rule compares."""
+    recorded: dict[int, date] = {}
+    for stage, dates in dates_by_stage.items():
+        earliest = min(dates, default=None)
+        if earliest is not None:
+            recorded[stage] = earliest
+    return recorded
+
+
+def backward_pairs(dates: Mapping[int, date]) -> list[tuple[int, int]]:
+    """Every (earlier_stage, later_stage) of neighbouring recorded stages whose dates go
+    backwards, in stage order."""
     # Neighbours in order suffice: non-decreasing neighbours make every pair non-decreasing.
-    previous: int | None = None
-    for stage in sorted(dates):
-        if previous is not None and dates[stage] < dates[previous]:
-            return previous, stage
-        previous = stage
-    return None
+    stages = sorted(dates)
+    return [(a, b) for a, b in zip(stages, stages[1:], strict=False) if dates[b] < dates[a]]
 
 
-def check_stage_order(
-    project: Project,
-    *,
-    milestone: Milestone | None = None,
-    receipt: Receipt | None = None,
-) -> None:
-    """Raise a ValidationError on `occurred_on` if the change would make stage dates go backwards.
+def first_backward_pair(dates: Mapping[int, date]) -> tuple[int, int] | None:
+    """Return (earlier_stage, later_stage) of the first pair whose dates go backwards."""
+    pairs = backward_pairs(dates)
+    return pairs[0] if pairs else None
 
-    A returned candidate does not count, so its own date is not checked: returning a record
-    is how a wrong date gets fixed. Leaving it out may still move the funded date (when
-    the first receipt is returned), so the order of the remaining dates is checked.
-    """
-    candidate = milestone or receipt
-    when = candidate.occurred_on
-    counts = candidate.status != ReviewStatus.RETURNED
-    if counts and project.lost_on and when > project.lost_on:
-        raise ValidationError(
-            {
-                "occurred_on": _("项目已于%(lost)s流失，不能登记之后的节点。")
-                % {"lost": project.lost_on}
-            }
-        )
-    dates = stage_dates(project, milestone=milestone, receipt=receipt)
-    if receipt is not None and counts:
-        # Every tranche comes after the signing stages, not just the first one.
-        earlier = {s: d for s, d in dates.items() if s < Stage.FUNDED}
-        for stage, stage_date in sorted(earlier.items()):
-            if when < stage_date:
-                raise ValidationError(
-                    {
-                        "occurred_on": _("到账日期（%(d)s）不能早于%(stage)s日期（%(s)s）。")
-                        % {"d": when, "stage": Stage(stage).label, "s": stage_date}
-                    }
-                )
-    pair = first_backward_pair(dates)
-    if pair is not None:
-        a, b = pair
-        raise ValidationError(
-            {
-                "occurred_on": _("%(later)s日期（%(ld)s）不能早于%(earlier)s日期（%(ed)s）。")
-                % {
-                    "later": Stage(b).label,
-                    "ld": dates[b],
-                    "earlier": Stage(a).label,
-                    "ed": dates[a],
-                }
-            }
-        )
+
+def stages_after_tranche(dates: Mapping[int, date], *, tranche: date) -> list[int]:
+    """The stages before "funds received" recorded after `tranche`, in stage order: every
+    tranche (not only the first) comes after them."""
+    return [s for s in sorted(dates) if s < Stage.FUNDED and tranche < dates[s]]

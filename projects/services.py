@@ -1,11 +1,15 @@
-"""State changes of projects and their records, each one transaction and one history entry.
+"""Every write of a project, milestone, receipt or visit: data entry, the office, the admin.
+
+Each function is one transaction that saves, writes the history entry (simple_history:
+on save() and delete() by itself; `bulk_history_create` after an update()), refreshes the
+stored progress of the projects whose records or loss changed (projects.progress) and
+announces what changed through departments.changes (sent after commit; the competition
+app listens). Nothing else does it for them: the models have no signal receivers, so a
+save() or delete() outside these functions leaves the progress and the leagues behind.
 
 Review transitions (verify, return, resubmit) are compare-and-set updates,
 `filter(pk=…, status=old).update(…)`: when two office users act on the same record at
-once, only the first one changes it; the other is told it was already handled. An
-update() bypasses the model's save(), so every transition writes its history row
-itself (who, when, why) with simple_history's bulk_history_create, and refreshes the
-stored progress of the projects it touched (projects.progress) in the same transaction.
+once, only the first one changes it; the other is told it was already handled.
 """
 
 import zlib
@@ -19,10 +23,10 @@ from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage
+from departments.changes import announce
+from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit
 from projects.progress import refresh_progress
-from projects.rules import check_stage_order, latest_record_date
-from projects.signals import records_changed
+from projects.validation import check_lost_on, check_stage_order
 
 PENDING, VERIFIED, RETURNED = ReviewStatus.PENDING, ReviewStatus.VERIFIED, ReviewStatus.RETURNED
 
@@ -37,6 +41,19 @@ REASON_MAX = 100  # simple_history's history_change_reason length
 
 class Conflict(Exception):
     """Someone else changed the record first; the message is shown to the user."""
+
+
+def _records_changed(project_ids: Iterable[int | None], dates: Iterable[date]) -> None:
+    """Refresh the progress of `project_ids` and announce their departments and `dates`.
+
+    In the caller's transaction; the announcement goes out once it commits.
+    """
+    ids = {pk for pk in project_ids if pk is not None}
+    if not ids:
+        return
+    refresh_progress(ids)
+    departments = Project.objects.filter(pk__in=ids).values_list("department_id", flat=True)
+    announce(department_ids=set(departments), dates=list(dates))
 
 
 # Review -------------------------------------------------------------------------------
@@ -69,7 +86,7 @@ def _transition(
 ) -> list[Model]:
     """Move each record still in `from_statuses` to `to`; return the records that moved.
 
-    The caller refreshes the progress of their projects (one refresh per transaction).
+    The caller refreshes and announces (`_changed`: once per transaction).
     """
     now = timezone.now()
     values: dict = {"status": to, "updated_at": now, "return_reason": return_reason}
@@ -84,7 +101,6 @@ def _transition(
             moved.append(pk)
     records = list(model.objects.filter(pk__in=moved)) if moved else []
     if records:
-        records_changed.send(sender=model, dates=[r.occurred_on for r in records])
         model.history.bulk_history_create(
             records,
             update=True,
@@ -95,8 +111,9 @@ def _transition(
     return records
 
 
-def _refresh_projects_of(*moved: list[Model]) -> None:
-    refresh_progress({record.project_id for records in moved for record in records})
+def _changed(*moved: list[Model]) -> None:
+    records = [record for records in moved for record in records]
+    _records_changed({r.project_id for r in records}, [r.occurred_on for r in records])
 
 
 def verify_records(*, milestone_ids=(), receipt_ids=(), by) -> int:
@@ -116,7 +133,7 @@ def verify_records(*, milestone_ids=(), receipt_ids=(), by) -> int:
             )
             for model, ids in ((Milestone, milestone_ids), (Receipt, receipt_ids))
         ]
-        _refresh_projects_of(*moved)
+        _changed(*moved)
     return sum(len(m) for m in moved)
 
 
@@ -138,7 +155,7 @@ def return_records(*, milestone_ids=(), receipt_ids=(), by, reason: str) -> int:
             )
             for model, ids in ((Milestone, milestone_ids), (Receipt, receipt_ids))
         ]
-        _refresh_projects_of(*moved)
+        _changed(*moved)
     return sum(len(m) for m in moved)
 
 
@@ -183,7 +200,7 @@ def resubmit(record: Milestone | Receipt, *, by) -> None:
             by=by,
             history_reason=_("重新提交"),
         )
-        _refresh_projects_of(moved)
+        _changed(moved)
     if not moved:
         raise Conflict(_("该记录已不是退回状态，无需重新提交。"))
 
@@ -195,17 +212,12 @@ def save_record(record: Milestone | Receipt, *, by, original_status: str | None,
     refused (Conflict) if the office changed the record's status while it was being edited.
     """
     with transaction.atomic():
+        stored = _stored_record(record)
         if record.pk is None:
             record.status = PENDING
             record.logged_by = by
         else:
-            still = (
-                type(record)
-                .objects.select_for_update()
-                .filter(pk=record.pk, status=original_status)
-                .exists()
-            )
-            if not still:
+            if stored is None or stored["status"] != original_status:
                 raise Conflict(_("该记录刚被他人处理过，请刷新页面后重试。"))
             new_status = status_after_edit(status=original_status, changed=changed)
             record.status = new_status
@@ -216,37 +228,138 @@ def save_record(record: Milestone | Receipt, *, by, original_status: str | None,
                     if original_status == RETURNED
                     else _("修改已核实记录，待重新核实")
                 )
-        record._history_user = by
-        record.save()
+        _save_record(record, stored, by=by)
     return record
 
 
-# Lost projects ------------------------------------------------------------------------
-def save_project_edit(form, *, loaded_at: str) -> Project:
+def save_record_as_office(record: Milestone | Receipt, *, by, changed=()):
+    """Save a milestone or receipt as the office set it (the admin): any field, the status too.
+
+    Stamps who logged a new record, and who reviewed it when `changed` names the status.
+    Unlike `save_record`, the status is the office's to set, not `status_after_edit`'s.
+    """
+    with transaction.atomic():
+        stored = _stored_record(record)
+        if stored is None and record.logged_by_id is None:
+            record.logged_by = by
+        if "status" in changed:
+            if record.status == PENDING:
+                record.reviewed_by, record.reviewed_at = None, None
+            else:
+                record.reviewed_by, record.reviewed_at = by, timezone.now()
+        _save_record(record, stored, by=by)
+    return record
+
+
+def _stored_record(record: Milestone | Receipt) -> dict | None:
+    """The stored project, date and status of `record` (None when new), its row locked."""
+    if record.pk is None:
+        return None
+    return (
+        type(record)
+        .objects.select_for_update()
+        .filter(pk=record.pk)
+        .values("project_id", "occurred_on", "status")
+        .first()
+    )
+
+
+def _save_record(record: Milestone | Receipt, stored: dict | None, *, by) -> None:
+    """Save `record`; refresh and announce its project and date, and those it had before
+    (an edit may move it to another date or another project)."""
+    record._history_user = by
+    record.save()
+    projects, dates = {record.project_id}, [record.occurred_on]
+    if stored is not None:
+        projects.add(stored["project_id"])
+        dates.append(stored["occurred_on"])
+    _records_changed(projects, dates)
+
+
+def delete_records(records: Iterable[Milestone | Receipt], *, by) -> None:
+    """Delete milestones and receipts (the admin); refresh and announce their projects."""
+    records = list(records)
+    with transaction.atomic():
+        for record in records:
+            record._history_user = by
+            record.delete()
+        _records_changed({r.project_id for r in records}, [r.occurred_on for r in records])
+
+
+# Projects -----------------------------------------------------------------------------
+def save_project_edit(form, *, loaded_at: str, by=None) -> Project:
     """Save an edit unless someone else saved the project since the form was shown.
 
     The stored `updated_at` is read under a row lock and compared with the version the
     form carried; a mismatch (or no version at all) raises Conflict and nothing is saved.
+    `by`: who, for the history (else simple_history's request middleware says).
     """
     with transaction.atomic():
-        stored = (
-            Project.objects.select_for_update()
-            .filter(pk=form.instance.pk)
-            .values_list("updated_at", flat=True)
-            .first()
-        )
-        if stored is None or not loaded_at or stored.isoformat() != loaded_at:
+        stored = _stored_project(form.instance)
+        if stored is None or not loaded_at or stored["updated_at"].isoformat() != loaded_at:
             raise Conflict(_("该项目已被他人修改，请重新打开页面，核对最新内容后再保存。"))
-        return form.save()
+        project = form.save(commit=False)
+        _save_project(project, stored, by=by)
+        form.save_m2m()
+    return project
 
 
-def check_lost_on(project: Project, lost_on: date) -> None:
-    """A project is lost after everything it reached: refuse a date before its latest stage."""
-    latest = latest_record_date(project)
-    if latest and lost_on < latest:
-        raise ValidationError(
-            {"lost_on": _("流失日期不能早于项目最后一个节点的日期（%(d)s）。") % {"d": latest}}
+def save_project(project: Project, *, by) -> Project:
+    """Save a new or edited project as the admin's form gives it (code, loss included)."""
+    with transaction.atomic():
+        _save_project(project, _stored_project(project), by=by)
+    return project
+
+
+def _stored_project(project: Project) -> dict | None:
+    if project.pk is None:
+        return None
+    return (
+        Project.objects.select_for_update()
+        .filter(pk=project.pk)
+        .values("department_id", "lost_on", "updated_at")
+        .first()
+    )
+
+
+def _save_project(project: Project, stored: dict | None, *, by) -> None:
+    """Save `project`; what a new department or loss moves follows.
+
+    A new project has no records yet: nothing to refresh or announce. Another department
+    moves every record of the project between two departments' figures, whatever their
+    date (dates=None); a loss set, moved or cleared moves the records after it (the loss
+    bounds the records that count), so the earlier loss date is announced.
+    """
+    if by is not None:
+        project._history_user = by
+    project.save()
+    if stored is None:
+        return
+    lost_before, lost_now = stored["lost_on"], project.lost_on
+    if lost_before != lost_now:
+        refresh_progress([project.pk])
+    if stored["department_id"] != project.department_id:
+        announce(department_ids={stored["department_id"], project.department_id}, dates=None)
+    elif lost_before != lost_now:
+        announce(
+            department_ids={project.department_id},
+            dates=[d for d in (lost_before, lost_now) if d is not None],
         )
+
+
+def delete_projects(projects: Iterable[Project], *, by) -> None:
+    """Delete projects (the admin) with their milestones and receipts; announce the dates
+    of those records for each project's department (none: nothing counted moves)."""
+    with transaction.atomic():
+        for project in projects:
+            dates = [
+                *project.milestones.values_list("occurred_on", flat=True),
+                *project.receipts.values_list("occurred_on", flat=True),
+            ]
+            project._history_user = by
+            project.delete()
+            if dates:
+                announce(department_ids={project.department_id}, dates=dates)
 
 
 def mark_lost(project: Project, *, by, lost_on: date, reason: str) -> None:
@@ -265,7 +378,8 @@ def mark_lost(project: Project, *, by, lost_on: date, reason: str) -> None:
         if not updated:
             raise Conflict(_("该项目已标记为流失。"))
         refresh_progress([project.pk])  # the loss date bounds the records that count
-        records_changed.send(sender=Project, dates=[lost_on])
+        # The records after the loss stop counting: the league moves from the loss date on.
+        announce(department_ids={project.department_id}, dates=[lost_on])
         Project.history.bulk_history_create(
             [Project.objects.get(pk=project.pk)],
             update=True,
@@ -345,6 +459,46 @@ def submit_lead(project: Project, *, by, today: date) -> Project:
         milestone = Milestone(
             project=project, stage=Stage.LEAD, occurred_on=today, status=PENDING, logged_by=by
         )
-        milestone._history_user = by
-        milestone.save()
+        _save_record(milestone, None, by=by)
     return project
+
+
+# Visits -------------------------------------------------------------------------------
+def save_visit(visit: Visit, *, by) -> Visit:
+    """Save a new or edited visit; announce its department and date, and those it had before.
+
+    A new visit is logged by `by` (unless the office names someone else in the admin).
+    """
+    with transaction.atomic():
+        stored = None
+        if visit.pk is not None:
+            stored = (
+                Visit.objects.select_for_update()
+                .filter(pk=visit.pk)
+                .values_list("department_id", "occurred_on")
+                .first()
+            )
+        if stored is None and visit.logged_by_id is None:
+            visit.logged_by = by
+        visit._history_user = by
+        visit.save()
+        departments, dates = {visit.department_id}, [visit.occurred_on]
+        if stored is not None:
+            departments.add(stored[0])
+            dates.append(stored[1])
+        announce(department_ids=departments, dates=dates)
+    return visit
+
+
+def delete_visits(visits: Iterable[Visit], *, by) -> None:
+    """Delete visits (the admin); announce their departments and dates."""
+    visits = list(visits)
+    with transaction.atomic():
+        for visit in visits:
+            visit._history_user = by
+            visit.delete()
+        if visits:
+            announce(
+                department_ids={v.department_id for v in visits},
+                dates=[v.occurred_on for v in visits],
+            )

@@ -6,18 +6,12 @@ view's queryset already selected or annotated, so a page costs the same queries 
 rows as for 500.
 """
 
-import functools
-
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import A
-
-from projects.listtable import ListTable
 
 
 def person_name(user) -> str:
@@ -30,30 +24,15 @@ def person_name(user) -> str:
         return user.get_username()
 
 
-@functools.cache
-def _yes_no_spans(language: str) -> tuple[str, str]:
-    """The two spans of a YesNoColumn, translated once per language."""
-    return tuple(
-        format_html('<span class="{}">{}</span>', css, label)
-        for css, label in (("false", _("否")), ("true", _("是")))
-    )
+class YesNoColumn(tables.BooleanColumn):
+    """是 or 否 (nothing counts as 否), on the page and in the export (BooleanColumn
+    exports True/False)."""
 
+    def __init__(self, **kwargs):
+        super().__init__(yesno=(_("是"), _("否")), **kwargs)
 
-class YesNoColumn(tables.Column):
-    """是 or 否 (nothing counts as 否), as BooleanColumn shows it, without its per-cell
-    look-up of the field's choices (ours have none). Each table's copy of the column
-    looks its two spans up once."""
-
-    empty_values = ()
-    _spans: tuple[str, str] | None = None
-
-    def render(self, value):
-        if self._spans is None:
-            self._spans = _yes_no_spans(get_language())
-        return self._spans[bool(value)]
-
-    def value(self, value):
-        return str(_("是") if value else _("否"))
+    def value(self, record, value, bound_column):
+        return str(self.yesno[int(not self._get_bool_value(record, value, bound_column))])
 
 
 class PersonColumn(tables.Column):
@@ -68,7 +47,8 @@ NOWRAP = {"td": {"class": "nowrap"}}
 
 
 class DayColumn(tables.Column):
-    """A date as YYYY-MM-DD. Not a DateColumn: that one compiles a template per cell."""
+    """A date as YYYY-MM-DD on one line, on the page and in the export (an empty date
+    shows the column's default and exports as nothing, as any column's)."""
 
     def __init__(self, **kwargs):
         super().__init__(attrs=NOWRAP, **kwargs)
@@ -78,7 +58,8 @@ class DayColumn(tables.Column):
 
 
 class LocalDayColumn(tables.Column):
-    """The local date of a timestamp (the day something was typed in)."""
+    """The local date of a timestamp (the day something was typed in), on the page and in
+    the export (a DateColumn would export the timestamp itself, in UTC)."""
 
     def __init__(self, **kwargs):
         super().__init__(attrs=NOWRAP, **kwargs)
@@ -104,33 +85,9 @@ def detail_link(*accessors):
     return ("projects:detail", [A(a) for a in accessors])
 
 
-class ProjectLinkColumn(tables.Column):
-    """The value as a link to the project's page: what linkify=detail_link("pk") shows,
-    without linkify's per-cell work (two cells of each row are these links).
-
-    The page's address is reversed once per table (each table has its own copy of its
-    columns, made for one request) around a placeholder pk, then filled in per row.
-    """
-
-    PLACEHOLDER = 987654321
-    _url: tuple[str, str] | None = None
-
-    def render(self, value, record):
-        if self._url is None:
-            url = reverse("projects:detail", args=[self.PLACEHOLDER])
-            before, after = url.split(str(self.PLACEHOLDER))
-            self._url = (before, after)
-        before, after = self._url
-        # format_html's work, spelled out: the pk is an int, the value escaped.
-        return mark_safe(f'<a href="{before}{record.pk}{after}">{conditional_escape(value)}</a>')  # noqa: S308
-
-    def value(self, value):
-        return value
-
-
-class ProjectTable(ListTable):
-    code = ProjectLinkColumn(attrs=NOWRAP)
-    name = ProjectLinkColumn()
+class ProjectTable(tables.Table):
+    code = tables.Column(attrs=NOWRAP, linkify=detail_link("pk"))
+    name = tables.Column(linkify=detail_link("pk"))
     investor = tables.Column()
     department = tables.Column(
         accessor="department__name",
@@ -158,7 +115,6 @@ class ProjectTable(ListTable):
         empty_text = _("没有符合条件的项目。")
         attrs = {"class": "table data-table"}
         order_by = ("department", "code")
-        template_name = "projects/_table.html"
 
 
 class VisitTable(tables.Table):
@@ -194,9 +150,9 @@ class VisitTable(tables.Table):
         return format_html('<a href="{}">{}</a>', url, _("修改"))
 
 
-class LeadTable(ListTable):
-    code = ProjectLinkColumn(attrs=NOWRAP)
-    name = ProjectLinkColumn()
+class LeadTable(tables.Table):
+    code = tables.Column(attrs=NOWRAP, linkify=detail_link("pk"))
+    name = tables.Column(linkify=detail_link("pk"))
     investor = tables.Column()
     department = tables.Column(
         accessor="department__name",
@@ -214,10 +170,9 @@ class LeadTable(ListTable):
         empty_text = _("还没有信息。")
         attrs = {"class": "table data-table"}
         order_by = ("-created_at",)
-        template_name = "projects/_table.html"
 
 
-class MyLeadTable(ListTable):
+class MyLeadTable(tables.Table):
     """The submitter's own leads: what became of them, without links into department pages."""
 
     name = tables.Column()
@@ -236,7 +191,6 @@ class MyLeadTable(ListTable):
         empty_text = _("您还没有报送过信息。")
         attrs = {"class": "table data-table"}
         order_by = ("-created_at",)
-        template_name = "projects/_table.html"
 
 
 class QueueTable(tables.Table):

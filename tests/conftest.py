@@ -109,30 +109,33 @@ def make_competition(*departments, name="百日竞赛", start=date(2026, 3, 1), 
     return competition
 
 
+# The record factories save through projects.services, as every write path does: the
+# project's stored progress follows and the change is announced (after commit).
 def make_milestone(project, stage, on: date, status="verified", **fields):
+    from projects import services
     from projects.models import Milestone
 
     m = Milestone(project=project, stage=stage, occurred_on=on, status=status, **fields)
     m.full_clean()
-    m.save()
-    return m
+    return services.save_record_as_office(m, by=None)
 
 
 def make_receipt(project, on: date, amount="100", status="verified"):
+    from projects import services
     from projects.models import Receipt
 
     r = Receipt(project=project, occurred_on=on, amount=Decimal(amount), status=status)
     r.full_clean()
-    r.save()
-    return r
+    return services.save_record_as_office(r, by=None)
 
 
 def make_visit(department, on: date, persons=3, **fields):
+    from projects import services
     from projects.models import Visit
 
     v = Visit(department=department, occurred_on=on, persons=persons, investor_org="客商", **fields)
     v.full_clean()
-    v.save()
+    services.save_visit(v, by=None)
     return v
 
 
@@ -172,22 +175,14 @@ def artifacts_dir():
     return path
 
 
-def empty_caches():
-    """Empty the shared cache and this process's recent pages (competition.pagecache): what
-    another process, or the next request after a restart, would find."""
-    from django.core.cache import cache
-
-    from competition.pagecache import clear_recent
-
-    cache.clear()
-    clear_recent()
-
-
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Every test starts with an empty cache: rate-limit counters are per user and minute,
+def _empty_caches():
+    """Every test starts with empty caches: rate-limit counters are per user and minute,
     and user ids and frozen clocks repeat from one test to the next."""
-    empty_caches()
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
     yield
 
 

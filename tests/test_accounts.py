@@ -8,6 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -361,6 +363,32 @@ def test_people_list_filters_and_exports(office_client, liaison, other_liaison, 
     export = office_client.get(reverse("accounts:people"), {"_export": "csv"})
     assert export["Content-Disposition"].startswith("attachment;")
     assert "联络员（商务局）" in export.content.decode("utf-8-sig")
+
+
+def test_people_list_costs_the_same_queries_for_few_and_many_people(
+    office_client, commerce, finance
+):
+    url = reverse("accounts:people")
+
+    def count() -> int:
+        office_client.get(url)  # warm caches (content types, translations) outside the count
+        with CaptureQueriesContext(connection) as ctx:
+            assert office_client.get(url).status_code == 200
+        return len(ctx)
+
+    def add(n, start):
+        for i in range(start, start + n):
+            liaison_for = [commerce, finance] if i % 3 == 0 else []
+            make_person(f"p{i:03d}", department=commerce, liaison_for=liaison_for)
+
+    add(2, 0)
+    few = count()
+    add(30, 2)  # more than a page (25 rows)
+    # Expected: session, user, person, liaison departments (roles: 4); the count; the page
+    # of users with their person, department and profile; the page's liaison departments
+    # (prefetch); the filter form's department choices; the session's save (savepoint,
+    # update, release).
+    assert count() == few == 11
 
 
 def test_admin_shows_security_events_read_only(client, db):

@@ -248,6 +248,33 @@ def test_security_log_lists_filters_and_exports(as_office, liaison):
     assert "登录失败" in export and "liaison_commerce" in export
 
 
+def test_security_log_costs_the_same_queries_for_few_and_many_events(
+    as_office, office, liaison, staff_member
+):
+    def count() -> int:
+        as_office.get(SECURITY)  # warm caches outside the count
+        with CaptureQueriesContext(connection) as ctx:
+            assert as_office.get(SECURITY).status_code == 200
+        return len(ctx)
+
+    def events(n):
+        for i in range(n):
+            SecurityEvent.objects.create(
+                kind=SecurityEvent.Kind.LOGIN,
+                user=[office, liaison, staff_member, None][i % 4],
+                username=f"user{i}",
+                address=f"10.0.0.{i % 250}",
+            )
+
+    events(2)
+    few = count()
+    events(30)  # more than a page (25 rows)
+    # Expected: session, user, person, liaison departments (roles: 4); the count; the page
+    # of events with their user and person; the session's save (savepoint, update,
+    # release).
+    assert count() == few == 9
+
+
 def test_audit_pages_change_nothing(as_office, project):
     rows = sum(audit.history_model(label).objects.count() for label in audit.AUDITED)
     events = SecurityEvent.objects.count()

@@ -11,9 +11,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from competition import services
 from competition.models import Competition, Quota, Snapshot
-from projects.models import Milestone, Stage
-from tests.conftest import make_project, make_visit
+from projects import services as services_of_projects
+from projects.models import Stage
+from tests.conftest import make_milestone, make_project, make_visit
 from tests.worker_process import idle, kill_pool_children, table_locked, wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
@@ -22,10 +24,14 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def comp(commerce):
     today = timezone.localdate()
-    comp = Competition.objects.create(
-        name="百日竞赛", start_date=date(today.year, 1, 1), end_date=date(today.year, 12, 31)
+    comp = services.save_competition(
+        Competition(
+            name="百日竞赛", start_date=date(today.year, 1, 1), end_date=date(today.year, 12, 31)
+        )
     )
-    Quota.objects.create(competition=comp, department=commerce, signed_projects=1, visit_batches=2)
+    services.save_quota(
+        Quota(competition=comp, department=commerce, signed_projects=1, visit_batches=2)
+    )
     return comp
 
 
@@ -36,12 +42,8 @@ def _fresh(comp) -> bool:
 def test_verified_milestone_leads_to_a_new_snapshot(worker, comp, commerce):
     wait_for(lambda: _fresh(comp), what="the setup recompute", log=worker.log)
     project = make_project(commerce)
-    milestone = Milestone(
-        project=project, stage=Stage.SIGNED, occurred_on=timezone.localdate(), status="pending"
-    )
-    milestone.save()
-    milestone.status = "verified"
-    milestone.save()
+    milestone = make_milestone(project, Stage.SIGNED, timezone.localdate(), status="pending")
+    services_of_projects.verify_records(milestone_ids=[milestone.pk], by=None)
 
     def signed_counted():
         snap = Snapshot.objects.filter(
@@ -62,7 +64,7 @@ def test_worker_killed_mid_recompute_loses_nothing(worker, comp, commerce):
     # Lock the snapshot table so the worker's recompute blocks inside run_recompute(),
     # after it picked up the task and before it could clear the stale marker.
     with table_locked("competition_snapshot"):
-        make_visit(commerce, timezone.localdate())
+        make_visit(commerce, timezone.localdate())  # saved through the service: announced
 
         def worker_blocked():
             with connection.cursor() as cursor:

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.utils import timezone
 
-from competition.models import Competition
+from competition.models import Competition, Snapshot
 from competition.scoring import compute_league
 from demo.loader import (
     COMPETITION_NAME,
@@ -26,7 +26,8 @@ from demo.loader import (
 from departments.models import Person
 from departments.roles import roles_of
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit
-from projects.rules import first_backward_pair, stage_dates
+from projects.rules import first_backward_pair
+from projects.validation import stage_dates
 
 LOGIN_LINE = re.compile(r"^\s+(\S+)\s+(Demo-\S+)\s+(\S+)", re.MULTILINE)
 STAGE_METRICS = {
@@ -103,6 +104,27 @@ def test_loaddemo_reproduces_the_speech_figures_today(demo):
             m: Decimal(v) for m, v in by_hand[row.department_id].items()
         }, row.department_name
     assert len(league.rows) == 35
+
+
+def test_the_demo_is_scored_and_its_progress_stored_after_commit(
+    db, settings, django_capture_on_commit_callbacks
+):
+    """The loader saves outside the entry services, so it refreshes and announces itself."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with django_capture_on_commit_callbacks(execute=True):
+        loaddemo()
+    competition = Competition.objects.get(name=COMPETITION_NAME)
+    assert competition.stale_from is None  # recomputed in-process after the commit
+    stored = Snapshot.objects.filter(competition=competition, as_of=timezone.localdate())
+    assert stored.count() == 35
+    totals = {m: sum(Decimal(s.actuals[m]) for s in stored) for m in SPEECH_FIGURES}
+    assert totals == {m: Decimal(v) for m, v in SPEECH_FIGURES.items()}
+    # The stored progress the list pages sort on equals the progress computed from records.
+    progress = Project.objects.with_computed_progress().values_list(
+        "stage_reached", "computed_stage_reached", "last_milestone_on", "computed_last_milestone_on"
+    )
+    assert progress and all(a == b and c == d for a, b, c, d in progress)
+    assert any(stage == Stage.GROUNDBREAKING for stage, *_ in progress)
 
 
 def test_the_figures_hold_whatever_the_day(db, settings):

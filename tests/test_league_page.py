@@ -2,18 +2,17 @@
 
 import csv
 import io
+import re
 from datetime import date
 
 import openpyxl
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from competition.league.snapshots import recompute_snapshots
-from competition.models import Competition, Quota
-from departments.models import Department
+from competition.models import Competition, Quota, Snapshot
+from departments.models import Department, DepartmentGroup
 from projects.models import Stage
-from tests.conftest import empty_caches, make_milestone, make_project, make_receipt, make_visit
+from tests.conftest import make_milestone, make_project, make_receipt, make_visit
 
 AS_OF = "2026-01-10"
 
@@ -150,23 +149,201 @@ def test_unknown_metric_is_404(client, comp, office, commerce):
     assert get(client, office, url, as_of=AS_OF).status_code == 404
 
 
-def test_league_page_query_count_is_constant(client, comp, leader):
-    client.force_login(leader)
+@pytest.mark.parametrize(
+    ("metric", "expected"), [("signed_projects", 13), ("funds_amount", 11), ("visit_batches", 11)]
+)
+def test_records_behind_a_figure_cost_the_same_queries_for_few_and_many(
+    client, comp, office, commerce, metric, expected, django_assert_num_queries
+):
+    client.force_login(office)
+    url = f"/league/{comp.pk}/{commerce.pk}/records/{metric}/"
+
+    def get_counted():
+        client.get(url, {"as_of": AS_OF})  # warm caches outside the count
+        # Expected: session, user, person, liaison departments (roles: 4); competition;
+        # department; for projects, each project's first date of each stage from its
+        # milestones and from its receipts (2); the count of the records counted; their
+        # page (receipts with their project); the session's save (savepoint, update,
+        # release).
+        with django_assert_num_queries(expected):
+            assert client.get(url, {"as_of": AS_OF}).status_code == 200
+
+    get_counted()
+    for i in range(60):  # more than a page (50 rows)
+        p = make_project(commerce, f"M{i:02d}")
+        make_milestone(p, Stage.SIGNED, date(2026, 1, 3))
+        make_receipt(p, date(2026, 1, 6), "10")
+        make_visit(commerce, date(2026, 1, 3))
+    get_counted()
+
+
+def _names(response) -> list[str]:
+    """The department names of the table, in the order shown."""
+    return re.findall(
+        r'<a href="/league/\d+/\d+/\?as_of=[^"]+">([^<]+)</a>', response.content.decode()
+    )
+
+
+def _export(client, user, comp, export="csv", **params):
+    response = get(
+        client, user, "/league/", competition=comp.pk, as_of=AS_OF, _export=export, **params
+    )
+    assert response.status_code == 200
+    if export == "xlsx":
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        return [
+            ["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)
+        ]
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def _signings_for_finance(finance):
+    """Enough for 财政局 to overtake 商务局 by 2026-01-10."""
+    for code in ("F1", "F2"):
+        make_milestone(make_project(finance, code), Stage.SIGNED, date(2026, 1, 8))
+    make_visit(finance, date(2026, 1, 8), persons=1)
+    make_visit(finance, date(2026, 1, 8), persons=1)
+    make_receipt(make_project(finance, "F3"), date(2026, 1, 9), "5000")
+
+
+# --- stored or live, never written ------------------------------------------------------
+
+
+def test_a_date_without_a_snapshot_is_computed_live_and_nothing_is_stored(client, comp, leader):
+    response = get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF)
+    assert _names(response) == ["商务局", "财政局"]
+    assert "3250.5 / 1000" in response.content.decode()
+    assert _export(client, leader, comp) == _command_csv(comp)
+    assert not Snapshot.objects.exists()
+
+
+def test_the_stored_snapshot_is_shown_with_a_notice_until_the_recompute(
+    client, comp, leader, finance
+):
     recompute_snapshots(comp, as_of=date(2026, 1, 10))
-    params = {"competition": comp.pk, "as_of": AS_OF}
-    client.get("/league/", params)  # warm up the session and caches
-    empty_caches()  # a miss, like the one after the recompute below (tests/test_page_cache.py)
-    with CaptureQueriesContext(connection) as few:
-        client.get("/league/", params)
-    for i in range(30):
+    _signings_for_finance(finance)  # marks the competition stale from 2026-01-08
+    Competition.objects.filter(pk=comp.pk).update(stale_from=date(2026, 1, 8))
+    stale = get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF)
+    assert _names(stale) == ["商务局", "财政局"]  # the stored ranks
+    assert "排名数据将稍后自动更新" in stale.content.decode()
+    # A snapshot of a date before the change is not behind: no notice.
+    recompute_snapshots(comp, as_of=date(2026, 1, 7))
+    earlier = get(client, leader, "/league/", competition=comp.pk, as_of="2026-01-07")
+    assert "排名数据将稍后自动更新" not in earlier.content.decode()
+
+    recompute_snapshots(comp, as_of=date(2026, 1, 10))
+    Competition.objects.filter(pk=comp.pk).update(stale_from=None)
+    fresh = get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF)
+    assert _names(fresh) == ["财政局", "商务局"]
+    assert "排名数据将稍后自动更新" not in fresh.content.decode()
+
+
+def test_rank_change_names_the_snapshot_it_compares_with(client, comp, leader, finance):
+    _signings_for_finance(finance)
+    page = get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF).content.decode()
+    assert "↑1" not in page and "名次变化与" not in page  # nothing stored a week before
+    recompute_snapshots(comp, as_of=date(2026, 1, 3))  # 商务局 first then
+    page = get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF).content.decode()
+    assert "↑1" in page and "↓1" in page
+    assert "名次变化与 2026-01-03 的快照相比" in page
+    assert Snapshot.objects.filter(as_of=date(2026, 1, 10)).count() == 0  # shown live
+
+
+def test_group_filter_and_sort_apply_to_the_page_and_the_export(
+    client, comp, leader, groups, finance
+):
+    finance.group = groups["party"]
+    finance.save()
+    recompute_snapshots(comp, as_of=date(2026, 1, 10))
+    party = get(
+        client, leader, "/league/", competition=comp.pk, as_of=AS_OF, group=groups["party"].pk
+    )
+    assert _names(party) == ["财政局"]
+    assert f"group={groups['party'].pk}" in party.content.decode()  # the sort links keep it
+    assert [row[1] for row in _export(client, leader, comp, group=groups["party"].pk)] == [
+        "部门",
+        "财政局",
+    ]
+    by_name = get(
+        client, leader, "/league/", competition=comp.pk, as_of=AS_OF, sort="-department_name"
+    )
+    assert _names(by_name) == ["财政局", "商务局"]
+    by_rank = get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF, sort="-rank")
+    assert _names(by_rank) == ["财政局", "商务局"]
+
+
+def test_the_ledger_link_is_for_the_office_and_leaders_only(client, comp, leader, office, liaison):
+    for user, shown in ((leader, True), (office, True), (liaison, False)):
+        page = get(client, user, "/league/", competition=comp.pk, as_of=AS_OF).content.decode()
+        assert ("导出台账" in page) is shown
+
+
+def test_renamed_department_and_group_show_at_once_on_page_and_exports(
+    client, comp, office, commerce, groups
+):
+    """Names are read from the departments as they are now, not from the snapshot."""
+    recompute_snapshots(comp, as_of=date(2026, 1, 10))
+    commerce.name = "商务和投资促进局"
+    commerce.save()
+    DepartmentGroup.objects.filter(pk=groups["economic"].pk).update(name="经济部门")
+    snapshot = Snapshot.objects.get(as_of=date(2026, 1, 10), department=commerce)
+    assert (snapshot.department_name, snapshot.group_name) == ("商务局", "综合经济部门")
+
+    page = get(client, office, "/league/", competition=comp.pk, as_of=AS_OF)
+    assert _names(page) == ["商务和投资促进局", "财政局"]
+    assert "经济部门" in page.content.decode() and "综合经济部门" not in page.content.decode()
+    for export in ("csv", "xlsx"):
+        rows = _export(client, office, comp, export)
+        assert rows[1][1:3] == ["商务和投资促进局", "经济部门"], export
+        assert "商务局" not in {row[1] for row in rows}
+
+
+# --- constant queries ---------------------------------------------------------------------
+
+
+def _more_departments(comp, n):
+    for i in range(n):
         d = Department.objects.create(name=f"部门{i}", order=10 + i)
         Quota.objects.create(competition=comp, department=d, visit_batches=5)
         make_visit(d, date(2026, 1, 3))
+
+
+# session, user, person + liaison departments (roles: 2), the form's competition, the
+# snapshot rows joined to their departments and groups, last week's ranks, the form's
+# competition choices (2: the required select reads its first choice) and group choices,
+# session save (SAVEPOINT, UPDATE, RELEASE).
+STORED_LEAGUE_QUERIES = 13
+
+
+@pytest.mark.parametrize("more", [0, 30])
+def test_league_page_query_count_is_constant(client, comp, leader, django_assert_num_queries, more):
+    _more_departments(comp, more)
     recompute_snapshots(comp, as_of=date(2026, 1, 10))
-    with CaptureQueriesContext(connection) as many:
+    client.force_login(leader)
+    params = {"competition": comp.pk, "as_of": AS_OF}
+    client.get("/league/", params)  # the session is saved once after login
+    with django_assert_num_queries(STORED_LEAGUE_QUERIES):
         response = client.get("/league/", params)
-    assert len(response.context["table"].rows) == 32
-    # session, user, person + liaison departments, competition, snapshot version, snapshot
-    # rows, last week's ranks, competition choices (2: the required select probes its first
-    # choice), group choices, session save (3)
-    assert len(few) == len(many) == 14
+    assert len(response.context["table"].rows) == 2 + more
+    # A group adds the form's lookup of it.
+    group = DepartmentGroup.objects.get(name="综合经济部门")
+    with django_assert_num_queries(STORED_LEAGUE_QUERIES + 1):
+        client.get("/league/", {**params, "group": group.pk})
+
+
+# As above (the snapshot read finds no rows), plus compute_league's: quotas with their
+# departments, weights, visits by department, stage figures by department (4).
+LIVE_LEAGUE_QUERIES = STORED_LEAGUE_QUERIES + 4
+
+
+@pytest.mark.parametrize("more", [0, 30])
+def test_live_league_page_query_count_is_constant(
+    client, comp, leader, django_assert_num_queries, more
+):
+    _more_departments(comp, more)
+    client.force_login(leader)
+    params = {"competition": comp.pk, "as_of": AS_OF}
+    client.get("/league/", params)
+    with django_assert_num_queries(LIVE_LEAGUE_QUERIES):
+        response = client.get("/league/", params)
+    assert len(response.context["table"].rows) == 2 + more

@@ -3,7 +3,9 @@
 "Today" is 2026-06-30 (Asia/Shanghai).
 """
 
+import csv
 import io
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,6 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from departments.models import Department, DepartmentGroup
 from projects import services
 from projects.forms import version_of
 from projects.models import Milestone, Project, Receipt, Stage, Visit
@@ -132,6 +135,63 @@ def test_project_list_exports_csv_and_xlsx_of_all_filtered_rows(as_office, comme
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert sheet.max_row == 31
     assert [c.value for c in sheet[1]][:3] == ["项目编号", "项目名称", "投资方"]
+
+
+def test_project_export_writes_yes_no_iso_dates_and_names(as_office, commerce, staff_member):
+    found = make_project(
+        commerce, code="E1", is_high_tech=True, planned_investment=6000, submitted_by=staff_member
+    )
+    make_milestone(found, Stage.SIGNED, date(2026, 3, 1))
+    make_project(commerce, code="E2", lost_on=date(2026, 5, 1), lost_reason="转投外省")
+    response = as_office.get(reverse("projects:list"), {"_export": "csv"})
+    text = response.content.decode("utf-8-sig")
+    rows = {row["项目编号"]: row for row in csv.DictReader(io.StringIO(text))}
+    assert rows["E1"]["高新技术"] == "是" and rows["E2"]["高新技术"] == "否"
+    assert rows["E1"]["重大项目"] == "是" and rows["E2"]["重大项目"] == "否"
+    assert rows["E1"]["已达阶段"] == "正式签约" and rows["E1"]["最近节点日期"] == "2026-03-01"
+    assert rows["E1"]["流失日期"] == "" and rows["E2"]["流失日期"] == "2026-05-01"
+    assert rows["E1"]["信息提供人"] == staff_member.person.name
+
+
+# The filter form, rendered afresh on every request --------------------------------------
+def department_options(html: str) -> list[str]:
+    """The names offered by the filter form's department select."""
+    select = re.search(r'<select name="department"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r"<option [^>]*>([^<]*)</option>", select)
+
+
+def test_each_user_is_offered_their_own_departments(client, office, liaison, commerce, finance):
+    url = reverse("projects:list")
+    client.force_login(office)
+    assert department_options(page(client.get(url))) == ["全部", "商务局", "财政局"]
+    client.force_login(liaison)
+    assert department_options(page(client.get(url))) == ["全部", "商务局"]
+
+
+def test_a_new_or_renamed_department_or_group_shows_at_once(as_office, commerce, finance):
+    url = reverse("projects:list")
+    assert department_options(page(as_office.get(url))) == ["全部", "商务局", "财政局"]
+    Department.objects.create(name="科技局", order=3)
+    finance.name = "财政局（国资办）"
+    finance.save()
+    DepartmentGroup.objects.create(name="新设分组", order=9)
+    html = page(as_office.get(url))
+    assert department_options(html) == ["全部", "商务局", "财政局（国资办）", "科技局"]
+    assert "新设分组" in page(as_office.get(reverse("projects:visit_list")))
+
+
+def test_the_filter_form_keeps_the_values_and_shows_the_errors(as_office, commerce):
+    html = page(as_office.get(reverse("projects:list"), {"q": "a<b", "stage": "2"}))
+    assert 'value="a&lt;b"' in html and '<option value="2" selected>' in html
+    assert "errorlist" not in html
+    html = page(as_office.get(reverse("projects:list"), {"department": "999999"}))
+    assert "errorlist" in html  # not a department of this user's
+
+
+def test_the_clear_link_is_the_pages_own(as_office, commerce):
+    for name in ("projects:list", "projects:lead_list", "projects:visit_list"):
+        html = page(as_office.get(reverse(name) + "?q=x"))
+        assert f'<a class="btn" href="{reverse(name)}">' in html
 
 
 # Project detail, create, edit, lost ---------------------------------------------------
@@ -408,7 +468,8 @@ def test_staff_submits_a_lead_and_follows_it(client, staff_member, commerce, lia
     assert "信息已报送给商务局，编号 XS-2026-0001" in page(response)
     assert "老同学的电池项目" in page(response) and "未接手" in page(response)
     lead = Project.objects.get()
-    assert client.get(reverse("projects:detail", args=[lead.pk])).status_code == 404
+    # Staff follow their leads on "my leads" only: project pages are not for their role.
+    assert client.get(reverse("projects:detail", args=[lead.pk])).status_code == 403
 
     lead.responsible_person = "王明"
     lead.save()

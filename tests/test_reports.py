@@ -11,6 +11,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from competition import tasks
 from competition.models import Competition, Quota, Report
 from competition.reports import content, service
 from competition.tasks import build_report, weekly_bulletins
@@ -117,7 +118,7 @@ def fake_pdf(monkeypatch):
 
 
 def bulletin(comp, **kw):
-    return service.request_report(comp, kind=Report.Kind.BULLETIN, as_of=AS_OF, queue=False, **kw)
+    return service.request_report(comp, kind=Report.Kind.BULLETIN, as_of=AS_OF, **kw)
 
 
 def read(report) -> bytes:
@@ -131,7 +132,7 @@ def read(report) -> bytes:
 
 def test_bulletins_are_numbered_per_competition_from_one(city, office):
     first, second = bulletin(city, user=office), bulletin(city)
-    pack = service.request_report(city, kind=Report.Kind.PACK, as_of=AS_OF, queue=False)
+    pack = service.request_report(city, kind=Report.Kind.PACK, as_of=AS_OF)
     third = bulletin(city)
     other = Competition.objects.create(
         name="全年任务", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31)
@@ -179,7 +180,7 @@ def test_rebuilding_an_issue_keeps_its_number_and_replaces_its_file(
     old_name = report.file.name
 
     with transaction.atomic():
-        assert service.rebuild_report(report, queue=False)
+        assert service.rebuild_report(report)
     report.refresh_from_db()
     assert report.status == Report.Status.QUEUED and report.issue_number == 1
     with django_capture_on_commit_callbacks(execute=True):  # the old file goes after commit
@@ -208,6 +209,7 @@ def test_the_task_renders_and_stores_the_file(city, fake_pdf):
 def test_a_request_queues_the_task_after_commit(city, fake_pdf, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         report = service.request_report(city, kind=Report.Kind.PACK, as_of=AS_OF)
+        tasks.build_after_commit([report.pk])
     report.refresh_from_db()
     assert report.status == Report.Status.QUEUED and not fake_pdf  # nothing before commit
     for callback in callbacks:
@@ -249,6 +251,7 @@ def test_a_broker_that_cannot_be_reached_fails_the_job_with_the_reason(
     monkeypatch.setattr(build_report, "delay", unreachable)
     with django_capture_on_commit_callbacks(execute=True):
         report = service.request_report(city, kind=Report.Kind.BULLETIN, as_of=AS_OF)
+        tasks.build_after_commit([report.pk])
     report.refresh_from_db()
     assert report.status == Report.Status.FAILED and "任务队列" in report.error
     assert service.can_rebuild(report)
@@ -287,15 +290,15 @@ def test_a_job_rebuilt_while_rendering_keeps_nobodys_file(city, fake_pdf, monkey
 
 def test_rebuild_is_refused_while_a_job_is_queued_or_rendering(city, time_machine):
     report = bulletin(city)
-    assert not service.can_rebuild(report) and not service.rebuild_report(report, queue=False)
+    assert not service.can_rebuild(report) and not service.rebuild_report(report)
     Report.objects.filter(pk=report.pk).update(
         status=Report.Status.RENDERING, started_at=report.created_at
     )
     report.refresh_from_db()
-    assert not service.can_rebuild(report) and not service.rebuild_report(report, queue=False)
+    assert not service.can_rebuild(report) and not service.rebuild_report(report)
     # Still "rendering" long after any worker's time limit: the worker is gone for good.
     time_machine.shift(service.STUCK_AFTER + timedelta(minutes=1))
-    assert service.can_rebuild(report) and service.rebuild_report(report, queue=False)
+    assert service.can_rebuild(report) and service.rebuild_report(report)
     report.refresh_from_db()
     assert report.status == Report.Status.QUEUED and report.started_at is None
 
@@ -303,10 +306,10 @@ def test_rebuild_is_refused_while_a_job_is_queued_or_rendering(city, time_machin
 def test_a_job_whose_task_was_lost_can_be_rebuilt_once_stuck(city, time_machine):
     report = bulletin(city)  # queued; its task never reaches a worker
     time_machine.shift(service.STUCK_AFTER - timedelta(minutes=1))
-    assert not service.rebuild_report(report, queue=False)
+    assert not service.rebuild_report(report)
     time_machine.shift(timedelta(minutes=2))
     report.refresh_from_db()
-    assert service.can_rebuild(report) and service.rebuild_report(report, queue=False)
+    assert service.can_rebuild(report) and service.rebuild_report(report)
     report.refresh_from_db()
     # The request time is the rebuild's: stuck again only STUCK_AFTER from now.
     assert not service.can_rebuild(report) and report.issue_number == 1
@@ -326,7 +329,9 @@ def test_the_weekly_schedule_is_stored_for_celery_beat(db):
     assert task.enabled and task.crontab.day_of_week == "1"
 
 
-def test_the_weekly_run_builds_one_bulletin_per_active_competition(city, fake_pdf):
+def test_the_weekly_run_builds_one_bulletin_per_active_competition(
+    city, fake_pdf, django_capture_on_commit_callbacks
+):
     Competition.objects.create(  # not started yet
         name="下一轮", start_date=date(2026, 5, 1), end_date=date(2026, 8, 8)
     )
@@ -340,15 +345,19 @@ def test_the_weekly_run_builds_one_bulletin_per_active_competition(city, fake_pd
         name="刚结束", start_date=date(2025, 10, 1), end_date=date(2026, 1, 15)
     )
 
-    ids = weekly_bulletins.delay().get()
+    with django_capture_on_commit_callbacks(execute=True):  # the builds run after commit
+        ids = weekly_bulletins.delay().get()
     reports = Report.objects.filter(pk__in=ids).order_by("competition__name")
     assert {r.competition for r in reports} == {city, just_ended}
     assert all(r.as_of == AS_OF - timedelta(days=1) for r in reports)
     assert all(r.issue_number == 1 and r.requested_by is None for r in reports)
+    assert sorted(map(str, fake_pdf)) == sorted(ids)
+    assert all(r.status == Report.Status.DONE for r in reports)
 
-    # Delivered twice (beat restarted): nothing new.
-    assert sorted(weekly_bulletins.delay().get()) == sorted(ids)
-    assert Report.objects.count() == 2
+    # Delivered twice (beat restarted): nothing new, and nothing built again.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sorted(weekly_bulletins.delay().get()) == sorted(ids)
+    assert Report.objects.count() == 2 and len(fake_pdf) == 2
 
 
 # ---- content: the same number of queries for any number of departments ---------------

@@ -51,7 +51,7 @@ def fonts_of(reader: pypdf.PdfReader) -> dict[str, bool]:
 
 
 def build(comp, kind, user=None) -> Report:
-    report = service.request_report(comp, kind=kind, as_of=AS_OF, user=user, queue=False)
+    report = service.request_report(comp, kind=kind, as_of=AS_OF, user=user)
     assert build_report.delay(str(report.pk)).get() == "done"
     report.refresh_from_db()
     return report

@@ -145,7 +145,7 @@ def test_the_status_endpoint(client, comp, done, office, leader):
     client.logout()
     assert get(client, leader, f"/reports/{done.pk}/status/").json()["can_rebuild"] is False
 
-    queued = service.request_report(comp, kind="pack", as_of=AS_OF, queue=False)
+    queued = service.request_report(comp, kind="pack", as_of=AS_OF)
     data = get(client, office, f"/reports/{queued.pk}/status/").json()
     assert (data["status"], data["status_label"], data["finished"]) == ("queued", "排队中", False)
     assert data["download_url"] is None and data["can_rebuild"] is False
@@ -169,7 +169,7 @@ def test_the_pdf_opens_inline(client, done, persona, request):
 
 
 def test_no_pdf_before_the_job_is_done(client, comp, office):
-    queued = service.request_report(comp, kind="bulletin", as_of=AS_OF, queue=False)
+    queued = service.request_report(comp, kind="bulletin", as_of=AS_OF)
     assert get(client, office, f"/reports/{queued.pk}/pdf/").status_code == 404
     assert get(client, office, f"/reports/{uuid.uuid4()}/pdf/").status_code == 404
 
@@ -203,7 +203,7 @@ def test_the_list_runs_the_same_queries_for_few_and_many_reports(client, comp, o
     few = count()
     for n in range(2, 12):
         done_report(comp, n)
-    service.request_report(comp, kind="pack", as_of=AS_OF, user=office, queue=False)
+    service.request_report(comp, kind="pack", as_of=AS_OF, user=office)
     # Session, user, roles (person, liaison departments), the active competition, the
     # report count, the page of reports joined to competitions and requesters, the form's
     # competition choices, the session save (savepoint, update, release): 11 for any rows.

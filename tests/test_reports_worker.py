@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
+from competition import services, tasks
 from competition.models import Competition, Quota, Report
 from competition.reports import service
 from tests.conftest import make_milestone, make_project, make_visit
@@ -21,12 +22,16 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def comp(commerce):
     today = timezone.localdate()
-    comp = Competition.objects.create(
-        name="百日竞赛", start_date=date(today.year, 1, 1), end_date=date(today.year, 12, 31)
+    comp = services.save_competition(
+        Competition(
+            name="百日竞赛", start_date=date(today.year, 1, 1), end_date=date(today.year, 12, 31)
+        )
     )
-    Quota.objects.create(competition=comp, department=commerce, signed_projects=1, visit_batches=2)
+    services.save_quota(
+        Quota(competition=comp, department=commerce, signed_projects=1, visit_batches=2)
+    )
     make_visit(commerce, today)
-    make_milestone(make_project(commerce), 2, today)
+    make_milestone(make_project(commerce), 2, today)  # the builders announce, as services do
     return comp
 
 
@@ -50,6 +55,7 @@ def _pdf_of(report) -> bytes:
 
 def test_a_requested_bulletin_is_built_by_the_worker(worker, comp):
     report = service.request_report(comp, kind="bulletin", as_of=timezone.localdate())
+    tasks.build_after_commit([report.pk])
     wait_for(lambda: _finished(report), what="the worker's PDF", log=worker.log)
     report.refresh_from_db()
     assert report.status == "done", report.error
@@ -66,6 +72,7 @@ def test_a_worker_killed_mid_render_leaves_no_half_file(worker, comp):
     # the league, mid-task.
     with table_locked("competition_quota"):
         report = service.request_report(comp, kind="pack", as_of=timezone.localdate())
+        tasks.build_after_commit([report.pk])
         wait_for(
             lambda: _status(report) == "rendering",
             what="the worker to claim the job",

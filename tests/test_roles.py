@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
 
-from departments.roles import LEADER, LIAISON, NO_ROLES, OFFICE, STAFF, Roles, roles_of
+from departments.roles import LEADER, LIAISON, NO_ROLES, OFFICE, STAFF, Role, Roles, roles_of
 from tests.conftest import make_person
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +133,28 @@ def test_roles_are_read_once_per_user_object(liaison, django_assert_num_queries)
         first = roles_of(liaison)
     with django_assert_num_queries(0):
         assert roles_of(liaison) is first
+
+
+# The rules views declare (web.access.require), as a table of DOMAIN.md's people: who
+# passes each. Columns: staff, liaison, leader, office, no role, leader who is a liaison.
+RULES = [
+    (Role.SIGNED_IN, "yes yes yes yes yes yes"),
+    (Role.OFFICE, "no  no  no  yes no  no"),
+    (Role.LEADER_OR_OFFICE, "no  no  yes yes no  yes"),
+    (Role.LIAISON_OR_OFFICE, "no  yes no  yes no  yes"),
+    (Role.LIAISON_LEADER_OR_OFFICE, "no  yes yes yes no  yes"),
+    (Role.STAFF_LIAISON_OR_OFFICE, "yes yes no  yes no  yes"),
+]
+
+
+@pytest.mark.parametrize(("rule", "answers"), RULES, ids=[repr(rule) for rule, _ in RULES])
+def test_who_passes_each_rule(rule, answers, rf, staff_member, liaison, leader, office, commerce):
+    nobody = User.objects.create_user("nobody", password="Pass-word-2026")
+    both = make_person("leader_liaison", leader=True, liaison_for=[commerce])
+    for user, answer in zip(
+        (staff_member, liaison, leader, office, nobody, both), answers.split(), strict=True
+    ):
+        request = rf.get("/")
+        request.user = user
+        assert rule(request) is (answer == "yes"), (rule, user.username)
+        assert rule.allows(roles_of(user)) is (answer == "yes")

@@ -318,7 +318,7 @@ def test_run_recompute_of_many_dates_is_one_pass(comp, records, time_machine):
         Competition.objects.filter(pk=comp.pk).update(stale_from=START, stale_since=None)
         with CaptureQueriesContext(connection) as queries:
             done = recompute.run_recompute(comp.id)
-        assert done == sorted({*dates, day(11)})
+        assert done == (sorted({*dates, day(11)}), False)
         return len(queries)
 
     # marker, competition, stored dates, compute_leagues (4), store (savepoint, lock,
@@ -328,12 +328,10 @@ def test_run_recompute_of_many_dates_is_one_pass(comp, records, time_machine):
     assert comp.stale_from is None
 
 
-def test_change_during_a_many_dates_recompute_requeues(comp, records, monkeypatch):
-    """As for one date (tests/test_recompute.py): the marker stays, the next run is queued."""
-    queued = []
-    monkeypatch.setattr(recompute, "queue_recompute", lambda cid: queued.append(cid) or True)
+def test_change_during_a_many_dates_recompute_asks_for_another_run(comp, records, monkeypatch):
+    """As for one date (tests/test_recompute.py): the marker stays, another run is due."""
     recompute_dates(comp, dates=[day(2), day(5)])
-    recompute.mark_competition_stale(comp.id, day(1), queue=False)
+    recompute.mark_competition_stale(comp.id, day(1))
     real = recompute.recompute_dates
 
     def edit_meanwhile(competition, *, dates):
@@ -341,8 +339,8 @@ def test_change_during_a_many_dates_recompute_requeues(comp, records, monkeypatc
         return real(competition, dates=dates)
 
     monkeypatch.setattr(recompute, "recompute_dates", edit_meanwhile)
-    assert recompute.run_recompute(comp.id, today=day(8)) == [day(2), day(5), day(8)]
+    done = recompute.run_recompute(comp.id, today=day(8))
+    assert done == ([day(2), day(5), day(8)], True)
     comp.refresh_from_db()
     assert comp.stale_from is not None
-    assert queued == [comp.id]
     assert Snapshot.objects.filter(competition=comp).values("as_of").distinct().count() == 3

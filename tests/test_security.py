@@ -15,10 +15,10 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from web import ratelimit
 from competition.models import Competition, Quota
 from projects.models import Milestone, Project, Receipt, Stage, Visit
 from tests.conftest import make_milestone, make_project, make_receipt, make_visit
+from web import ratelimit
 
 pytestmark = pytest.mark.django_db
 
@@ -156,6 +156,28 @@ def test_templates_have_no_inline_script_or_style():
         for pattern in (INLINE_SCRIPT, HANDLER, STYLE_ATTRIBUTE, STYLE_ELEMENT):
             offenders += [(str(path.relative_to(root)), m) for m in pattern.findall(text)]
     assert offenders == []
+
+
+def test_markup_is_marked_safe_only_where_it_is_built():
+    """Only the SVG charts build markup in Python, escaping every piece of text themselves;
+    everything else is a template or format_html, which escape for us."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    apps = [p for p in root.iterdir() if (p / "__init__.py").exists() and p.name != "tests"]
+    marked = sorted(
+        str(path.relative_to(root))
+        for app in apps
+        for path in app.rglob("*.py")
+        if "mark_safe" in path.read_text()
+    )
+    assert marked == ["competition/charts.py"]
+    unescaped = [
+        str(path.relative_to(root))
+        for path in (root / "templates").rglob("*.html")
+        if re.search(r"\|\s*safe\b|autoescape\s+off", path.read_text())
+    ]
+    assert unescaped == []
 
 
 def test_framing_sniffing_and_referrer_headers(rendered):

@@ -160,3 +160,65 @@ def test_every_default_can_be_changed_by_the_environment(var_dir):
     assert s["SESSION_COOKIE_AGE"] == 600
     assert s["EVIDENCE_MAX_BYTES"] == 1048576
     assert s["MAJOR_PROJECT_MIN_INVESTMENT"] == "10000"
+
+
+def settings_error(**env: str) -> str:
+    """Import config.settings with `env` expecting it to refuse; return what it printed."""
+    base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.settings"],
+        cwd=BASE_DIR,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0, "settings loaded although the environment is wrong"
+    return result.stderr
+
+
+@pytest.mark.parametrize("value", ["1", "TRUE", "Yes", "on", " true "])
+def test_documented_spellings_of_on(var_dir, value):
+    assert load_settings(DEBUG=value, VAR_DIR=str(var_dir))["DEBUG"] is True
+
+
+@pytest.mark.parametrize("value", ["0", "FALSE", "No", "OFF"])
+def test_documented_spellings_of_off(var_dir, value):
+    s = load_settings(SECRET_KEY="k", VAR_DIR=str(var_dir), SECURE_SSL_REDIRECT=value)
+    assert s["SECURE_SSL_REDIRECT"] is False
+
+
+@pytest.mark.parametrize("value", ["flase", "ture", "y", "2", "enabled", "off!"])
+def test_a_boolean_typo_stops_start_up(var_dir, value):
+    # Before, any of these silently meant False: a typo turned HTTPS redirects off.
+    error = settings_error(SECRET_KEY="k", VAR_DIR=str(var_dir), SECURE_SSL_REDIRECT=value)
+
+    assert "ImproperlyConfigured" in error
+    assert f"SECURE_SSL_REDIRECT={value!r} is not a boolean" in error
+    assert "1/true/yes/on or 0/false/no/off" in error
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "kind"),
+    [
+        ("SESSION_IDLE_SECONDS", "30min", "a whole number"),
+        ("DB_CONN_MAX_AGE", "1.5", "a whole number"),
+        ("MAJOR_PROJECT_MIN_INVESTMENT", "5千", "a decimal number"),
+        ("REWARD_MIN_INVESTMENT", "NaN", "a decimal number"),
+    ],
+)
+def test_a_number_that_is_not_one_stops_start_up(var_dir, name, value, kind):
+    error = settings_error(SECRET_KEY="k", VAR_DIR=str(var_dir), **{name: value})
+
+    assert "ImproperlyConfigured" in error
+    assert f"{name}={value!r} is not {kind}" in error
+    assert "ValueError" not in error and "InvalidOperation" not in error
+
+
+def test_blank_numbers_and_booleans_mean_the_default(var_dir):
+    s = load_settings(
+        SECRET_KEY="k", VAR_DIR=str(var_dir), SESSION_IDLE_SECONDS=" ", SECURE_SSL_REDIRECT=""
+    )
+
+    assert s["SESSION_COOKIE_AGE"] == 30 * 60
+    assert s["SECURE_SSL_REDIRECT"] is True

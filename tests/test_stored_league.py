@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from competition.league.snapshots import recompute_snapshots
-from competition.league.stored import stored_league
-from competition.models import Competition, MetricWeight, Quota
+from competition.league.stored import league_to_show, stored_league
+from competition.models import Competition, MetricWeight, Quota, Snapshot
 from competition.scoring import compute_league
 from departments.models import Department
 from projects.models import Stage
@@ -135,4 +135,40 @@ def test_one_query_whatever_the_number_of_departments(competition):
     with CaptureQueriesContext(connection) as many:
         league = stored_league(competition, as_of=AS_OF)
     assert len(league.rows) == 34
-    assert len(few) == len(many) == 1  # the snapshot rows with each department's order
+    assert len(few) == len(many) == 1  # the snapshot rows joined to departments and groups
+
+
+@pytest.mark.django_db
+def test_names_group_and_order_are_the_departments_as_they_are_now(competition, groups):
+    """Renamed since the snapshot: the stored league shows the new names; ranks stay."""
+    recompute_snapshots(competition, as_of=AS_OF)
+    commerce = Department.objects.get(name="商务局")
+    commerce.name, commerce.order = "商务和投资促进局", 7
+    commerce.save()
+    groups["party"].name = "党群系统"
+    groups["party"].save()
+    statistics = Department.objects.get(name="统计局")
+    statistics.group = groups["economic"]
+    statistics.save()
+
+    rows = {r.department_id: r for r in stored_league(competition, as_of=AS_OF).rows}
+    assert rows[commerce.pk].department_name == "商务和投资促进局"
+    assert (rows[commerce.pk].order, rows[commerce.pk].rank) == (7, 1)
+    assert [r.group_name for r in rows.values() if r.group_id == groups["party"].pk] == ["党群系统"]
+    assert (rows[statistics.pk].group_id, rows[statistics.pk].group_name) == (
+        groups["economic"].pk,
+        "综合经济部门",
+    )
+    assert rows[statistics.pk].group_rank is None  # the snapshot's until the recompute
+    stored_names = set(Snapshot.objects.values_list("department_name", flat=True))
+    assert "商务局" in stored_names and "商务和投资促进局" not in stored_names
+
+
+@pytest.mark.django_db
+def test_league_to_show_reads_the_snapshot_or_computes_without_storing(competition):
+    live, stored = league_to_show(competition, as_of=AS_OF)
+    assert stored is False and not Snapshot.objects.exists()
+    recompute_snapshots(competition, as_of=AS_OF)
+    read, stored = league_to_show(competition, as_of=AS_OF)
+    assert stored is True
+    assert [_figures(r) for r in read.rows] == [_figures(r) for r in live.rows]

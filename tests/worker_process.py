@@ -60,9 +60,8 @@ _TASK_LINE = re.compile(r"Task [\w.]+\[([0-9a-f-]+)\] (\S+)")
 def idle(log: Path) -> bool:
     """True when every task the worker has received (so far) has left its hands.
 
-    "Fresh" (stale_from cleared) is not the end of a recompute task: the task goes on to
-    warm today's pages (competition/warm.py, when a shared cache is configured), reading
-    the tables a test may be about to lock.
+    "Fresh" (stale_from cleared) is not the end of a recompute task: the task may still be
+    returning (or queueing itself again) while a test is about to lock the tables.
     """
     last = {}
     for task_id, word in _TASK_LINE.findall(log.read_text(errors="replace")):

@@ -2,8 +2,8 @@
 
     from web.ratelimit import rate_limited
 
+    @require(Role.LIAISON_OR_OFFICE)
     @rate_limited("upload")          # UPLOAD_RATE_PER_MINUTE POSTs per user and minute
-    @login_required
     def milestone_create(request, pk): ...
 
 Only requests with the listed methods count (POST by default), so showing a form is

@@ -3,18 +3,19 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts import services
+from accounts.forms import NewPasswordForm
 from accounts.receivers import MUST_CHANGE_PASSWORD
+from departments.roles import Role
+from web.access import require
 
 
-@login_required
+@require(Role.SIGNED_IN)
 def password_change(request):
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = NewPasswordForm(request.user, request.POST or None)
     forced = bool(request.session.get(MUST_CHANGE_PASSWORD))
     if request.method == "POST" and form.is_valid():
         user = form.save()

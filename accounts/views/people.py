@@ -15,7 +15,8 @@ from accounts import services
 from accounts.filters import PeopleFilter
 from accounts.forms import AccountForm
 from accounts.tables import PeopleTable
-from accounts.views.access import office_only
+from departments.roles import Role
+from web.access import require
 from web.tables import configure, export_response
 
 
@@ -27,7 +28,7 @@ def _people():
     )
 
 
-@office_only
+@require(Role.OFFICE)
 def people_list(request):
     people_filter = PeopleFilter(request.GET, queryset=_people(), request=request)
     table = PeopleTable(people_filter.qs)
@@ -47,7 +48,7 @@ def _show_password(request, *, user, password, created: bool):
     return response
 
 
-@office_only
+@require(Role.OFFICE)
 def person_create(request):
     form = AccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -70,7 +71,7 @@ def person_create(request):
 
 
 @require_POST
-@office_only
+@require(Role.OFFICE)
 def person_active(request, pk):
     """Deactivate (action=deactivate) or reactivate (action=reactivate) a login."""
     user = get_object_or_404(get_user_model(), pk=pk)
@@ -91,7 +92,7 @@ def person_active(request, pk):
 
 
 @require_POST
-@office_only
+@require(Role.OFFICE)
 def person_reset_password(request, pk):
     user = get_object_or_404(get_user_model(), pk=pk)
     password = services.reset_password(user, by=request.user, request=request)

@@ -2,25 +2,30 @@
 
 A change to a counted record marks the competitions it can affect as stale from the
 record's date (a compare-and-set on Competition.stale_from). Only the change that turns a
-competition from fresh to stale queues a recompute, after the transaction commits; later
-changes merely move `stale_from` earlier and bump `stale_version`. The task clears the
-marker after it computes, and only if the version is unchanged; otherwise it queues itself
-again. A burst of a hundred edits costs a handful of recomputes and loses none.
+competition from fresh to stale needs a recompute queued; later changes merely move
+`stale_from` earlier and bump `stale_version`. A recompute clears the marker after it
+computes, and only if the version is unchanged; otherwise it says so and runs again. A
+burst of a hundred edits costs a handful of recomputes and loses none.
+
+These are plain functions: they never queue anything. They return what must be queued
+(the competitions that turned stale, whether a recompute must run again) and the layer
+above queues it after commit (competition.tasks, called by competition.services).
 
 If the broker is unreachable the save still succeeds; the marker stays, pages say the
 figures will update shortly, and the periodic sweep queues it once the broker is back.
 """
 
 import logging
+from collections.abc import Collection
 from datetime import date, timedelta
+from typing import NamedTuple
 
-from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Least
 from django.utils import timezone
 
 from competition.league.snapshots import recompute_dates, recompute_snapshots
-from competition.models import Competition, Snapshot
+from competition.models import Competition, Quota, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -28,30 +33,45 @@ log = logging.getLogger(__name__)
 STALE_GRACE = timedelta(seconds=60)
 
 
-def affected_competitions(on: date | None):
-    """Competitions a record dated `on` can change: every one not ended before it.
+def affected_competitions(*, on: date | None, department_ids: Collection[int] | None = None):
+    """Competitions a change dated `on` (None: any date) of `department_ids` can move.
 
-    A record before a window still matters (it can move a stage's date out of the window).
+    Those not ended before `on` (a record before a window still matters: it can move a
+    stage's date out of the window) and, when `department_ids` is given, in which one of
+    those departments takes part (has a quota): the league lists no other department.
     """
     competitions = Competition.objects.all()
     if on is not None:
         competitions = competitions.filter(end_date__gte=on)
+    if department_ids is not None:
+        competitions = competitions.filter(
+            pk__in=Quota.objects.filter(department_id__in=department_ids).values("competition_id")
+        )
     return competitions
 
 
-def mark_stale(*, on: date | None) -> None:
-    """Mark every competition a change dated `on` affects (`None`: from each one's start)."""
-    for competition in affected_competitions(on).only("id", "start_date"):
+def mark_stale(*, on: date | None, department_ids: Collection[int] | None = None) -> list[int]:
+    """Mark every competition a change dated `on` affects (`None`: from each one's start).
+
+    Returns the ids of the competitions that turned stale: each needs a recompute queued.
+    """
+    turned = []
+    for competition in affected_competitions(on=on, department_ids=department_ids).only(
+        "id", "start_date"
+    ):
         from_date = competition.start_date if on is None else max(on, competition.start_date)
-        mark_competition_stale(competition.pk, from_date)
+        if mark_competition_stale(competition.pk, from_date):
+            turned.append(competition.pk)
+    return turned
 
 
-def mark_competition_stale(competition_id: int, from_date: date, *, queue: bool = True) -> None:
-    """Compare-and-set the marker; queue a recompute (after commit) if it was fresh.
+def mark_competition_stale(competition_id: int, from_date: date) -> bool:
+    """Compare-and-set the marker; True when it was fresh (a recompute must be queued).
 
     Both updates are conditional: a recompute may clear the marker between them, and then
-    the loop goes round to the first one, which queues the next run. (An unconditional
-    second update would re-set the marker with nothing queued: a league stuck stale.)
+    the loop goes round to the first one, whose caller queues the next run. (An
+    unconditional second update would re-set the marker with nothing queued: a league
+    stuck stale.)
     """
     bump = F("stale_version") + 1
     for _attempt in range(5):
@@ -59,26 +79,13 @@ def mark_competition_stale(competition_id: int, from_date: date, *, queue: bool 
             pk=competition_id, stale_from__isnull=True
         ).update(stale_from=from_date, stale_since=timezone.now(), stale_version=bump)
         if became_stale:
-            if queue:
-                transaction.on_commit(lambda: queue_recompute(competition_id))
-            return
+            return True
         if Competition.objects.filter(pk=competition_id, stale_from__isnull=False).update(
             stale_from=Least("stale_from", from_date), stale_version=bump
         ):
-            return
+            return False
     log.error("competition %s: stale marker kept changing under us", competition_id)
-
-
-def queue_recompute(competition_id: int) -> bool:
-    """Send the recompute task; False (logged) when the broker cannot be reached."""
-    from competition.tasks import recompute_competition
-
-    try:
-        recompute_competition.delay(competition_id)
-    except Exception:  # kombu raises several types; a save must never fail for this
-        log.warning("recompute of competition %s not queued: broker unreachable", competition_id)
-        return False
-    return True
+    return False
 
 
 def dates_to_recompute(competition: Competition, *, stale_from: date, today: date) -> list[date]:
@@ -92,7 +99,12 @@ def dates_to_recompute(competition: Competition, *, stale_from: date, today: dat
     return sorted({*stored, today})
 
 
-def run_recompute(competition_id: int, *, today: date | None = None) -> list[date]:
+class Recomputed(NamedTuple):
+    dates: list[date]  # the dates recomputed (none when the competition was fresh)
+    again: bool  # changes arrived meanwhile: the marker stays and a recompute must follow
+
+
+def run_recompute(competition_id: int, *, today: date | None = None) -> Recomputed:
     """Recompute the dates the marker covers, then clear it unless a change came meanwhile.
 
     The marker is cleared only after the snapshots are stored, so a worker killed midway
@@ -104,7 +116,7 @@ def run_recompute(competition_id: int, *, today: date | None = None) -> list[dat
         Competition.objects.filter(pk=competition_id).values("stale_from", "stale_version").first()
     )
     if marker is None or marker["stale_from"] is None:
-        return []
+        return Recomputed([], again=False)
     competition = Competition.objects.get(pk=competition_id)
     today = today or timezone.localdate()
     dates = dates_to_recompute(competition, stale_from=marker["stale_from"], today=today)
@@ -115,12 +127,11 @@ def run_recompute(competition_id: int, *, today: date | None = None) -> list[dat
     cleared = Competition.objects.filter(
         pk=competition_id, stale_version=marker["stale_version"]
     ).update(stale_from=None, stale_since=None)
-    if not cleared:
-        queue_recompute(competition_id)  # changes arrived while we computed
-    return dates
+    return Recomputed(dates, again=not cleared)
 
 
 def stale_competition_ids(*, older_than: timedelta = STALE_GRACE) -> list[int]:
+    """Competitions marked stale for longer than `older_than` (or with no time): the sweep's."""
     cutoff = timezone.now() - older_than
     waiting = Q(stale_since__lte=cutoff) | Q(stale_since__isnull=True)
     return list(

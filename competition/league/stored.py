@@ -4,13 +4,18 @@ Pages read the stored league instead of computing it: a snapshot is what the lea
 shows, so the dashboard built from it agrees with the table figure for figure, flag for
 flag and rank for rank, and costs one query instead of compute_league's six aggregates.
 
-What the snapshot does not hold is derived from what it does:
+What the snapshot does not hold is derived from what it does, and what can change without
+a recompute is read as it is now:
 
 - ``scored``: something is scored exactly when some metric has a timeline ratio (a ratio
   is stored only for a metric with a target and a weight, once the window has started);
 - ``exact_score``: the stored score (12 decimal places) as a fraction. Ranks are stored,
   so nothing re-ranks on it; it is the rounded score, not compute_league's exact one;
-- ``order``: the department's display order today (the snapshot keeps its name).
+- ``department_name``, ``group_id``, ``group_name`` and ``order``: the department's as
+  they are now (a join), not as copied at compute time, so that a renamed department or
+  group shows its new name at once on every page and export. Ranks and group ranks stay
+  the snapshot's: a change of group or order marks the competition stale, and the
+  recompute that follows ranks again.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from fractions import Fraction
 from django.db.models import F
 
 from competition.models import METRICS, Competition, Snapshot
-from competition.scoring.rule import DepartmentResult, League, window_for
+from competition.scoring.rule import DepartmentResult, League, compute_league, window_for
 
 
 def _decimals(values: dict) -> dict[str, Decimal | None]:
@@ -33,10 +38,10 @@ def _result(snapshot: Snapshot) -> DepartmentResult:
     ratios = _decimals(snapshot.ratios)
     return DepartmentResult(
         department_id=snapshot.department_id,
-        department_name=snapshot.department_name,
-        group_id=snapshot.group_id,
-        group_name=snapshot.group_name,
-        order=snapshot.order,
+        department_name=snapshot.live_department_name,
+        group_id=snapshot.live_group_id,
+        group_name=snapshot.live_group_name or "",
+        order=snapshot.live_order,
         actuals=_decimals(snapshot.actuals),
         targets=_decimals(snapshot.targets),
         ratios=ratios,
@@ -53,11 +58,16 @@ def _result(snapshot: Snapshot) -> DepartmentResult:
 def stored_league(competition: Competition, *, as_of: date) -> League | None:
     """The snapshot of `as_of` as a League, rows in rank order; None when none is stored.
 
-    One query (the snapshot rows with each department's display order).
+    One query: the snapshot rows joined to each department and its group as they are now.
     """
     snapshots = (
         Snapshot.objects.filter(competition=competition, as_of=as_of)
-        .annotate(order=F("department__order"))
+        .annotate(
+            live_department_name=F("department__name"),
+            live_group_id=F("department__group_id"),
+            live_group_name=F("department__group__name"),
+            live_order=F("department__order"),
+        )
         .order_by("rank")
     )
     rows = [_result(s) for s in snapshots]
@@ -71,3 +81,29 @@ def stored_league(competition: Competition, *, as_of: date) -> League | None:
         rows=rows,
         totals=totals,
     )
+
+
+def league_to_show(competition: Competition, *, as_of: date) -> tuple[League, bool]:
+    """The league a page shows for `as_of`, and whether it is the stored snapshot.
+
+    The stored snapshot of that date if there is one, else computed live and not stored:
+    reading a page never writes (the recompute after each change and the nightly job
+    store snapshots, nothing else).
+    """
+    stored = stored_league(competition, as_of=as_of)
+    if stored is not None:
+        return stored, True
+    return compute_league(competition, as_of=as_of), False
+
+
+def is_behind(competition: Competition, *, as_of: date) -> bool:
+    """Whether the stored snapshot of `as_of` may be behind the records: a change dated on
+    or before it marked the competition stale and the recompute has not run yet. (A live
+    league is never behind.)"""
+    return competition.stale_from is not None and competition.stale_from <= as_of
+
+
+def stored_ranks(competition: Competition, *, as_of: date) -> dict[int, int]:
+    """Each department's stored rank as of `as_of` (empty when no snapshot): one query."""
+    rows = Snapshot.objects.filter(competition=competition, as_of=as_of).order_by()
+    return dict(rows.values_list("department_id", "rank"))

@@ -21,6 +21,7 @@ from typing import IO
 
 from django.db import transaction
 
+from competition import services
 from competition.ledger.apply import Apply
 from competition.ledger.plan import Plan
 from competition.ledger.reader import Issue, LedgerFileError, read_ledger
@@ -68,12 +69,12 @@ def import_ledger(
 def _recompute_snapshots_after_commit(report: ImportReport) -> None:
     """THE one place an import asks for the league to be recomputed.
 
-    Bulk writes send no save() signals, so the import marks the competitions stale itself:
+    Bulk writes announce nothing, so the import marks the competitions stale itself:
     every competition, from its start, because a ledger's records belong to departments and
-    dates and count for every competition whose window holds them. The recompute task is
-    queued after the commit (in-process when no broker is configured) and recomputes today
-    and every date already stored.
+    dates and count for every competition whose window holds them (and a project moved
+    away takes its figures from a department the ledger may not list). The recompute task
+    is queued after the commit (in-process when no broker is configured) and recomputes
+    today and every date already stored. The projects' stored progress is refreshed by
+    Apply.run, inside the transaction.
     """
-    from competition.league.recompute import mark_stale
-
-    mark_stale(on=None)
+    services.records_changed(department_ids=None, dates=None)

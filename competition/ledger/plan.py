@@ -22,6 +22,7 @@ from competition.ledger.reader import Issue, Ledger, ProjectRow, ReceiptRow, Vis
 from competition.ledger.report import ImportReport
 from competition.models import DEFAULT_WEIGHTS, Competition, Quota
 from departments.models import Department, DepartmentGroup
+from projects import rules
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit
 
 KEY_CHUNK = 900  # keys per IN (…) lookup, under SQLite's oldest parameter limit
@@ -408,28 +409,26 @@ class Plan:
             if target.sheet:  # both stored: an older problem this import does not cause
                 self.error(target.sheet, target.row, target.column, reason)
 
-        # Neighbours along the stage order, as rules.first_backward_pair does; receipts
-        # are checked one by one below, so pairs ending at "funds received" are skipped.
+        # Every backward pair of neighbours (projects.rules); receipts are checked one by
+        # one below, so pairs ending at "funds received" are skipped.
         ordered = dict(dates)
         if receipts:
             ordered[Stage.FUNDED] = min(receipts, key=lambda s: (s.day, s.sheet is None))
-        previous: int | None = None
-        for stage in sorted(ordered):
-            if previous is not None and stage != Stage.FUNDED:
+        days = {stage: src.day for stage, src in ordered.items()}
+        for previous, stage in rules.backward_pairs(days):
+            if stage != Stage.FUNDED:
                 earlier, later = ordered[previous], ordered[stage]
-                if later.day < earlier.day:
-                    report(
-                        later,
-                        earlier,
-                        _("%(later)s日期（%(ld)s）不能早于%(earlier)s日期（%(ed)s）。")
-                        % {
-                            "later": label(stage),
-                            "ld": later.day,
-                            "earlier": label(previous),
-                            "ed": earlier.day,
-                        },
-                    )
-            previous = stage
+                report(
+                    later,
+                    earlier,
+                    _("%(later)s日期（%(ld)s）不能早于%(earlier)s日期（%(ed)s）。")
+                    % {
+                        "later": label(stage),
+                        "ld": later.day,
+                        "earlier": label(previous),
+                        "ed": earlier.day,
+                    },
+                )
         for stage, src in dates.items():
             if stage >= Stage.FUNDED:
                 continue

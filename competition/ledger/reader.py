@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -347,8 +348,21 @@ def _sheet_rows(ledger: Ledger, workbook, spec: schema.Sheet) -> Iterator[_Row] 
         return None
     ledger.columns[spec.name] = frozenset(positions)
 
+    limit = settings.LEDGER_MAX_ROWS
+
     def generate() -> Iterator[_Row]:
         for number, values in enumerate(rows, start=2):
+            if number > limit + 1:  # the header is row 1
+                # Counted on the rows the file has, blank ones too: reading stops here,
+                # whatever follows (a million-row sheet took minutes and gigabytes).
+                ledger.error(
+                    spec.name,
+                    None,
+                    None,
+                    _("超过每个工作表%(n)s行的上限，已停止读取；请拆分后分批导入。")
+                    % {"n": f"{limit:,}"},
+                )
+                return
             cells = {
                 name: (values[index] if index < len(values) else None)
                 for name, index in positions.items()

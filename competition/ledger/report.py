@@ -8,6 +8,9 @@ from competition.ledger.reader import Issue
 
 # What each count in the report is of, in report order.
 KINDS = ["竞赛", "权重", "部门", "任务", "项目", "阶段节点", "到账", "接待"]
+# A page lists this many errors, the first ones by sheet, row and column; the rest are
+# counted (a broken column of 50,000 rows is one mistake, not a page of 50,000 lines).
+ERRORS_SHOWN = 200
 
 
 @dataclass
@@ -32,6 +35,16 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def shown_errors(self) -> list[Issue]:
+        """The errors a page lists: the first ERRORS_SHOWN."""
+        return self.errors[:ERRORS_SHOWN]
+
+    @property
+    def more_errors(self) -> int:
+        """How many errors the page does not list."""
+        return max(0, len(self.errors) - ERRORS_SHOWN)
 
     @property
     def changed(self) -> bool:

@@ -1,4 +1,4 @@
-"""Report jobs: request, number, queue after commit, render, store; rebuild; the weekly run.
+"""Report jobs: request, number, render, store; rebuild; the weekly run.
 
 The Report row is the job's status, written only by compare-and-set updates:
 
@@ -15,6 +15,10 @@ Bulletins are numbered per competition (第N期): the number is assigned when th
 is requested, under a lock on the competition row (and a unique constraint), so numbers
 never repeat or skip. A failed bulletin keeps its number and is rebuilt, not replaced by
 a new one; rebuilding an issue keeps its number and replaces its file.
+
+These functions never queue: whoever requests or rebuilds a report queues its build after
+commit (competition.tasks.build_after_commit, called by the report views and the weekly
+task).
 """
 
 from __future__ import annotations
@@ -79,32 +83,27 @@ def _create(
     return report, True
 
 
-def request_report(
-    competition: Competition,
-    *,
-    kind: str,
-    as_of: date,
-    user=None,
-    queue: bool = True,
-    scheduled: bool = False,
-) -> Report:
-    """Create a queued Report and (with `queue`) send the build task after commit.
+def request_report(competition: Competition, *, kind: str, as_of: date, user=None) -> Report:
+    """Create a queued Report; the caller queues its build after commit.
 
-    A bulletin gets the competition's next issue number. Two requests at the same moment
-    are serialized by the row lock; where the database has no row locks (SQLite) the unique
-    constraint refuses the second number and the request is retried.
+    A bulletin gets the competition's next issue number.
     """
+    report, _created = _request(competition, kind=kind, as_of=as_of, user=user, scheduled=False)
+    return report
+
+
+def _request(
+    competition: Competition, *, kind: str, as_of: date, user, scheduled: bool
+) -> tuple[Report, bool]:
+    """Two requests at the same moment are serialized by the row lock; where the database
+    has no row locks (SQLite) the unique constraint refuses the second number and the
+    request is retried."""
     if kind not in Kind.values:
         raise ValueError(f"unknown report kind {kind!r}")
     for attempt in range(1, NUMBERING_ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                report, created = _create(
-                    competition, kind=kind, as_of=as_of, user=user, scheduled=scheduled
-                )
-                if created and queue:
-                    transaction.on_commit(lambda pk=report.pk: queue_build(pk))
-            return report
+                return _create(competition, kind=kind, as_of=as_of, user=user, scheduled=scheduled)
         except IntegrityError:
             if attempt == NUMBERING_ATTEMPTS:
                 raise
@@ -112,22 +111,14 @@ def request_report(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def queue_build(report_id: UUID | str) -> bool:
-    """Send the build task; if the broker cannot be reached, fail the job with the reason."""
-    from competition.tasks import build_report
-
-    try:
-        build_report.delay(str(report_id))
-    except Exception:  # kombu raises several types; the request itself must not fail
-        log.warning("report %s not queued: broker unreachable", report_id, exc_info=True)
-        _finish(
-            report_id,
-            from_status=Status.QUEUED,
-            status=Status.FAILED,
-            error=gettext("无法提交生成任务（任务队列无法连接），请稍后点击“重新生成”。"),
-        )
-        return False
-    return True
+def fail_unqueued(report_id: UUID | str) -> bool:
+    """Fail a queued job whose build could not be sent (the broker cannot be reached)."""
+    return _finish(
+        report_id,
+        from_status=Status.QUEUED,
+        status=Status.FAILED,
+        error=gettext("无法提交生成任务（任务队列无法连接），请稍后点击“重新生成”。"),
+    )
 
 
 def can_rebuild(report: Report, *, now=None) -> bool:
@@ -147,23 +138,19 @@ def _stuck(now) -> Q:
     )
 
 
-def rebuild_report(report: Report, *, queue: bool = True) -> bool:
-    """Queue `report` again: same issue number, same as-of date, new figures and file.
+def rebuild_report(report: Report) -> bool:
+    """Mark `report` queued again: same issue number, same as-of date, new figures and file.
 
     `created_at` becomes the time of this request (the list shows when the current build
-    was asked for). False when it may not be rebuilt now (queued or rendering, not stuck).
+    was asked for). False when it may not be rebuilt now (queued or rendering, not stuck);
+    on True the caller queues its build after commit.
     """
     now = timezone.now()
-    with transaction.atomic():
-        updated = (
-            Report.objects.filter(pk=report.pk)
-            .filter(Q(status__in=[Status.DONE, Status.FAILED]) | _stuck(now))
-            .update(
-                status=Status.QUEUED, error="", created_at=now, started_at=None, finished_at=None
-            )
-        )
-        if updated and queue:
-            transaction.on_commit(lambda: queue_build(report.pk))
+    updated = (
+        Report.objects.filter(pk=report.pk)
+        .filter(Q(status__in=[Status.DONE, Status.FAILED]) | _stuck(now))
+        .update(status=Status.QUEUED, error="", created_at=now, started_at=None, finished_at=None)
+    )
     return bool(updated)
 
 
@@ -231,24 +218,26 @@ def run_report(report_id: UUID | str) -> str:
 
 def build_now(competition: Competition, *, kind: str, as_of: date, user=None) -> Report:
     """Request and build a report in this process (the build_report command)."""
-    report = request_report(competition, kind=kind, as_of=as_of, user=user, queue=False)
+    report = request_report(competition, kind=kind, as_of=as_of, user=user)
     run_report(report.pk)
     report.refresh_from_db()
     return report
 
 
-def weekly_bulletins(*, today: date) -> list[Report]:
+def weekly_bulletins(*, today: date) -> list[tuple[Report, bool]]:
     """The scheduled run: a bulletin of every active competition, figures up to yesterday.
 
     Competitions whose window has begun, including one that ended in the past week (its
-    final bulletin). Running twice for the same day creates nothing new.
+    final bulletin). Running twice for the same day creates nothing new. Returns (report,
+    created) per competition; the caller queues the builds of the created ones.
     """
     as_of = today - timedelta(days=1)
     competitions = Competition.objects.filter(
         is_active=True, start_date__lte=as_of, end_date__gte=as_of - timedelta(days=6)
     ).order_by("start_date", "name")
     return [
-        request_report(c, kind=Kind.BULLETIN, as_of=as_of, scheduled=True) for c in competitions
+        _request(c, kind=Kind.BULLETIN, as_of=as_of, user=None, scheduled=True)
+        for c in competitions
     ]
 
 

@@ -45,6 +45,7 @@ from django.db import connection
 from django.db.models import Count, F, Min, Q, QuerySet, Sum
 
 from competition.models import METRICS, Competition, Metric, Quota
+from projects import rules
 from projects.models import (
     MILESTONE_STAGES,
     Milestone,
@@ -157,8 +158,8 @@ def stage_dates_by_project(
     """For every project: (department_id, {stage: date it reached that stage}).
 
     Two aggregate queries: earliest counted milestone per (project, stage) and earliest
-    counted receipt per project. The "reached" date of a stage is the minimum over that
-    stage and every later one (a suffix minimum along the stage order).
+    counted receipt per project. The "reached" date of a stage is projects.rules'
+    `reached_dates`: the minimum over that stage and every later one.
 
     The project-by-project reference of the rule, for tracing a figure to its projects
     (`counted_projects`, progress, reports). The league counts with `project_figures`,
@@ -193,15 +194,9 @@ def stage_dates_by_project(
 
     reached: dict[int, tuple[int, dict[int, date]]] = {}
     for project_id, by_stage in earliest.items():
-        dates: dict[int, date] = {}
-        running: date | None = None
-        for stage in reversed(SCORED_STAGES):
-            here = by_stage.get(stage)
-            if here is not None and (running is None or here < running):
-                running = here
-            if running is not None:
-                dates[stage] = running
-        reached[project_id] = (department_of[project_id], dates)
+        dates = rules.reached_dates({stage: [on] for stage, on in by_stage.items()})
+        scored = {stage: on for stage, on in dates.items() if stage in SCORED_STAGES}
+        reached[project_id] = (department_of[project_id], scored)
     return reached
 
 

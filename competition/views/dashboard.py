@@ -1,38 +1,31 @@
 """The leaders' dashboard (领导看板): headline figures, cards, 三有三不 and charts.
 
 Leaders and the competition office only. The league is the stored snapshot of the date
-(competition.league.stored: the league table's own figures, computed and stored first if the
-date has none), with competition.scoring.diagnostics and competition.scoring.progress; this view parses
-the query string, calls them and renders. The rendered figures are cached on the
-snapshot's version (competition.pagecache explains why that is safe).
+(competition.league.stored: the league table's own figures), or computed live when the
+date has none, and never stored from here; with competition.scoring.diagnostics and
+competition.scoring.progress. This view parses the query string, calls them and renders.
 
 Queries, whatever the number of departments and records: session, user, roles (2), the
-competition (1), the snapshot version (1), the form's competition choices (1), session
-save (3). A cache miss adds the snapshot rows (1), the project mix (1) and progress (3);
-a date never viewed before adds its recompute and a second version read. A date after
-today is computed live (compute_league, 6 queries) and neither stored nor cached: a
-snapshot is of a day that has happened.
+competition (1), the snapshot rows (1; when the date has none, compute_league's 4 more),
+the project mix (1), progress (3), the form's competition choices (1), session save (3).
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from competition import charts, pagecache
+from competition import charts
 from competition.home import active_competition
-from competition.league.snapshots import recompute_snapshots
-from competition.league.stored import stored_league
+from competition.league.stored import is_behind, league_to_show
 from competition.models import Competition
-from competition.scoring import League, compute_league, diagnostics, window_for
+from competition.scoring import League, diagnostics, window_for
 from competition.scoring.progress import cumulative_progress
-from departments.roles import roles_of
+from departments.roles import Role
+from web.access import require
 
 
 class DashboardParams(forms.Form):
@@ -49,15 +42,6 @@ class DashboardParams(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-
-
-def _require_reader(request):
-    """Leaders and the office read the dashboard; liaisons and staff get 403."""
-    if not roles_of(request.user).can_read_all:
-        raise PermissionDenied
-
-
-BODY_TEMPLATE = "competition/_dashboard_body.html"
 
 
 def _body_context(league: League) -> dict:
@@ -93,41 +77,18 @@ def _body_context(league: League) -> dict:
     }
 
 
-def _render_body(league: League) -> str:
-    # No request: the part is shared by every reader, so nothing of the user may enter it.
-    return render_to_string(BODY_TEMPLATE, _body_context(league))
-
-
-def dashboard_body(competition: Competition, *, as_of, today) -> str:
-    """The dashboard below the form for `competition` as of `as_of`, as HTML."""
+def dashboard_figures(competition: Competition, *, as_of) -> tuple[dict, bool]:
+    """The context of the dashboard below the form for `competition` as of `as_of`, and
+    whether its league is a stored snapshot (which can be behind the records)."""
     window = window_for(competition, as_of=as_of)
     if not window.started:
-        return render_to_string(BODY_TEMPLATE, {"competition": competition, "window": window})
-    if as_of > today:
-        return _render_body(compute_league(competition, as_of=as_of))
-    version = pagecache.snapshot_version(competition, as_of=as_of, with_projects=True)
-    computed = None
-    if version.current is None:
-        computed = recompute_snapshots(competition, as_of=as_of)
-        version = pagecache.snapshot_version(competition, as_of=as_of, with_projects=True)
-
-    def render_stored() -> str:
-        # No rows stored even now: a competition without participants; show what we computed.
-        league = stored_league(competition, as_of=as_of) if version.current else computed
-        return _render_body(league)
-
-    return pagecache.cached_html(
-        "dashboard",
-        competition_id=competition.pk,
-        as_of=as_of,
-        version=version,
-        render=render_stored,
-    )
+        return {"competition": competition, "window": window}, False
+    league, stored = league_to_show(competition, as_of=as_of)
+    return _body_context(league), stored
 
 
-@login_required
+@require(Role.LEADER_OR_OFFICE)  # liaisons and staff get 403
 def dashboard(request):
-    _require_reader(request)
     today = timezone.localdate()
     # Unbound without a query string, so that the date field shows today.
     params = DashboardParams(request.GET or None, initial={"as_of": today})
@@ -138,10 +99,7 @@ def dashboard(request):
     competition = chosen or active_competition(today=today)
     context = {"params": params, "competition": competition, "as_of": as_of}
     if competition is not None:
-        context.update(
-            body=dashboard_body(competition, as_of=as_of, today=today),
-            # Outside the cached part: the marker changes without a new snapshot. Only the
-            # stored figures can be behind (not those before the window or after today).
-            stale=competition.stale_from is not None and competition.start_date <= as_of <= today,
-        )
+        figures, stored = dashboard_figures(competition, as_of=as_of)
+        context.update(figures)
+        context["stale"] = stored and is_behind(competition, as_of=as_of)
     return render(request, "competition/dashboard.html", context)

@@ -1,14 +1,14 @@
 """The home page: one section per role the user holds, computed in competition.home."""
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
 from competition import home as sections
-from departments.roles import roles_of
+from departments.roles import Role, roles_of
+from web.access import require
 
 
-@login_required
+@require(Role.SIGNED_IN)  # one section per role held; none for a user without a role
 def home(request):
     roles = roles_of(request.user)
     today = timezone.localdate()

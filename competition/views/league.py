@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -10,16 +9,16 @@ from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
-from competition import pagecache
-from competition.access import require_league_reader
-from competition.filters import LeagueFilter
+from competition.forms import LeagueParams
 from competition.home import active_competition
-from competition.league.snapshots import recompute_snapshots
-from competition.models import METRICS, Competition, Snapshot
+from competition.league.stored import is_behind, league_to_show, stored_ranks
+from competition.models import METRICS, Competition
 from competition.scoring import compute_league
 from competition.scoring import explain as explain_rules
 from competition.tables import LeagueExportTable, LeagueTable, counted_records_table
 from departments.models import Department
+from departments.roles import Role, roles_of
+from web.access import require
 from web.tables import configure
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -39,83 +38,41 @@ def _league_params(request):
     return data
 
 
-def _snapshot_version(competition: Competition, as_of) -> pagecache.Version:
-    """The version of that date's snapshot, computed and stored first if nobody asked for
-    it before (then read again: the stored rows are what the page shows)."""
-    compared_to = as_of - timedelta(days=COMPARE_DAYS)
-    version = pagecache.snapshot_version(competition, as_of=as_of, compared_to=compared_to)
-    if version.current is None:
-        recompute_snapshots(competition, as_of=as_of)
-        version = pagecache.snapshot_version(competition, as_of=as_of, compared_to=compared_to)
-    return version
-
-
-def league_table_html(request, competition: Competition, *, as_of, version, rows):
-    """The league table of `rows` (one date's snapshot, filtered) as HTML, cached; and the
-    table itself when it was rendered (a cache miss), else None.
-
-    The whole query string keys the entry: the group filter, the sort, and the sort links,
-    which repeat the other parameters. Queries on a miss: the rows and last week's ranks.
-    """
-    compared_to = as_of - timedelta(days=COMPARE_DAYS)
-    rendered = []
-
-    def render_table() -> str:
-        previous = dict(
-            Snapshot.objects.filter(competition=competition, as_of=compared_to).values_list(
-                "department_id", "rank"
-            )
-        )
-        table = LeagueTable(rows.order_by("rank"), previous_ranks=previous)
-        RequestConfig(request, paginate=False).configure(table)
-        rendered.append(table)
-        return table.as_html(request)
-
-    html = pagecache.cached_html(
-        "league",
-        competition_id=competition.pk,
-        as_of=as_of,
-        version=version,
-        params=list(request.GET.lists()),
-        render=render_table,
-    )
-    return html, (rendered[0] if rendered else None)
-
-
-@login_required
+@require(Role.LIAISON_LEADER_OR_OFFICE)
 def league(request):
-    """The stored snapshot of a date as a table; its HTML is cached on the snapshot's version.
+    """The league of a date as a table: its stored snapshot, or computed live when the
+    date has none (never stored from here: reading a page writes nothing).
 
-    Queries on a cache hit: session, user, roles (2), the form's competition (and group)
-    lookup, the snapshot version, the form's competition choices (twice: the required
-    select reads its first choice) and group choices, session save (3). A miss adds the
-    snapshot rows and last week's ranks (2); a date never viewed before adds its
-    recompute and a second version read.
+    Queries, whatever the number of departments: session, user, roles (2), the form's
+    competition (and group) lookup, the snapshot rows (when the date has none,
+    compute_league's 4 more), last week's ranks, the form's competition choices (twice: the
+    required select reads its first choice) and group choices, session save (3).
     """
-    require_league_reader(request)
-    filterset = LeagueFilter(_league_params(request), queryset=Snapshot.objects.all())
-    context = {"filter": filterset, "table": None, "table_html": None}
-    if filterset.is_valid():
-        competition = filterset.form.cleaned_data["competition"]
-        as_of = filterset.form.cleaned_data["as_of"]
-        if as_of > timezone.localdate():
-            filterset.form.add_error("as_of", _("统计日期不能晚于今天。"))
-    if filterset.is_valid() and not filterset.form.errors:
-        version = _snapshot_version(competition, as_of)
+    params = LeagueParams(_league_params(request))
+    context = {"params": params, "table": None}
+    if params.is_valid() and params.cleaned_data["as_of"] > timezone.localdate():
+        params.add_error("as_of", _("统计日期不能晚于今天。"))
+    if params.is_valid():
+        competition = params.cleaned_data["competition"]
+        as_of, group = params.cleaned_data["as_of"], params.cleaned_data["group"]
+        league, stored = league_to_show(competition, as_of=as_of)
+        rows = [r for r in league.rows if group is None or r.group_id == group.pk]
         export = request.GET.get("_export")
         if export in EXPORT_FORMATS:
             name = f"{competition.name}-排名-{as_of.isoformat()}.{export}"
-            rows = filterset.qs.order_by("rank")
             return TableExport(export, LeagueExportTable(rows)).response(filename=name)
-        context["table_html"], context["table"] = league_table_html(
-            request, competition, as_of=as_of, version=version, rows=filterset.qs
-        )
         compared_to = as_of - timedelta(days=COMPARE_DAYS)
+        previous = stored_ranks(competition, as_of=compared_to)
+        table = LeagueTable(
+            rows, competition_id=competition.pk, as_of=as_of, previous_ranks=previous
+        )
+        RequestConfig(request, paginate=False).configure(table)
         context.update(
+            table=table,
             competition=competition,
             as_of=as_of,
-            stale=competition.stale_from is not None,
-            compared_to=compared_to if version.previous else None,
+            stale=stored and is_behind(competition, as_of=as_of),
+            compared_to=compared_to if previous else None,
         )
     return render(request, "competition/league.html", context)
 
@@ -133,10 +90,9 @@ def _as_of(request):
         return timezone.localdate()
 
 
-@login_required
+@require(Role.LIAISON_LEADER_OR_OFFICE)
 def explain(request, competition_id, department_id):
     """The formula of DOMAIN.md filled in with one department's numbers."""
-    require_league_reader(request)
     competition, department = _competition_department(competition_id, department_id)
     as_of = _as_of(request)
     league = compute_league(competition, as_of=as_of)
@@ -154,10 +110,10 @@ def explain(request, competition_id, department_id):
     return render(request, "competition/explain.html", context)
 
 
-@login_required
+@require(Role.LIAISON_LEADER_OR_OFFICE)
 def counted_records(request, competition_id, department_id, metric):
     """The records one figure counts: each number on the explain page links here."""
-    roles = require_league_reader(request)
+    roles = roles_of(request.user)
     competition, department = _competition_department(competition_id, department_id)
     if metric not in METRICS or not roles.can_read_department(department.id):
         raise Http404

@@ -4,9 +4,8 @@ import io
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
@@ -19,13 +18,13 @@ from competition.ledger.importer import import_ledger
 from competition.ledger.template import write_template
 from competition.ledger.writer import export_ledger
 from competition.models import Competition
-from departments.roles import roles_of
+from departments.roles import Role
+from web.access import require
 from web.ratelimit import rate_limited
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_DIR = "ledger-uploads"
 SESSION_KEY = "ledger_upload"
-MAX_BYTES = 50 * 1024 * 1024
 
 
 class LedgerUploadForm(forms.Form):
@@ -35,24 +34,22 @@ class LedgerUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(_("请上传 Excel 工作簿（.xlsx）文件。"))
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError(_("文件超过 50 MB，请拆分后再导入。"))
+        limit = settings.LEDGER_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("文件超过 %(mb)s MB 的上限，请拆分后再导入。")
+                % {"mb": f"{limit / 1024 / 1024:g}"}
+            )
         if upload.read(4) != b"PK\x03\x04":  # an .xlsx is a zip archive
             raise forms.ValidationError(_("文件不是有效的 Excel 工作簿。"))
         upload.seek(0)
         return upload
 
 
-def _require_office(request):
-    if not roles_of(request.user).is_office:
-        raise PermissionDenied
-
-
-@login_required
+@require(Role.OFFICE)
 @rate_limited("upload")
 def ledger_import(request):
     """Upload → dry run → preview; the confirm button re-runs it for real."""
-    _require_office(request)
     report = None
     form = LedgerUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -66,10 +63,9 @@ def ledger_import(request):
     return render(request, "competition/ledger/import.html", {"form": form, "report": report})
 
 
-@login_required
+@require(Role.OFFICE)
 @require_POST
 def ledger_confirm(request):
-    _require_office(request)
     stored = request.session.pop(SESSION_KEY, None)
     if not stored or not default_storage.exists(stored):
         messages.error(request, _("没有待确认的台账，请重新上传。"))
@@ -92,9 +88,8 @@ def ledger_confirm(request):
     return redirect("ledger_import")
 
 
-@login_required
+@require(Role.OFFICE)
 def ledger_template(request):
-    _require_office(request)
     buffer = io.BytesIO()
     write_template(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
@@ -102,11 +97,8 @@ def ledger_template(request):
     return response
 
 
-@login_required
+@require(Role.LEADER_OR_OFFICE)
 def ledger_export(request, competition_id):
-    roles = roles_of(request.user)
-    if not roles.can_read_all:
-        raise PermissionDenied
     competition = get_object_or_404(Competition, pk=competition_id)
     buffer = io.BytesIO()
     export_ledger(competition, buffer)

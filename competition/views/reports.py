@@ -1,18 +1,16 @@
 """Reports (报告): request a bulletin or briefing pack, watch it build, open the PDF.
 
 The office requests and rebuilds; leaders and the office list, poll and download;
-liaisons and staff get 403, anonymous users the login page. Every view starts with one
-of the two access helpers below. The build runs in the background
-(competition.reports.service); the page polls report_status through
-static/js/report-status.js.
+liaisons and staff get 403, anonymous users the login page (each view's `require`). The
+build runs in the background (competition.reports.service); the page polls report_status
+through static/js/report-status.js.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,28 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from competition import tasks
 from competition.home import active_competition
 from competition.models import Competition, Report
 from competition.reports import service
-from departments.roles import Roles, roles_of
+from departments.roles import Role, Roles, roles_of
+from web.access import require
 
 PER_PAGE = 30
-
-
-def _require_reader(request) -> Roles:
-    """Leaders and the office see reports (DOMAIN.md: leaders read everything)."""
-    roles = roles_of(request.user)
-    if not roles.can_read_all:
-        raise PermissionDenied
-    return roles
-
-
-def _require_builder(request) -> Roles:
-    """Only the office builds and rebuilds reports; leaders change nothing."""
-    roles = roles_of(request.user)
-    if not roles.is_office:
-        raise PermissionDenied
-    return roles
 
 
 class ReportRequestForm(forms.Form):
@@ -94,19 +78,20 @@ def status_payload(report: Report, *, roles: Roles) -> dict:
     }
 
 
-@login_required
+# Leaders read everything; only the office requests reports (leaders change nothing).
+@require(Role.LEADER_OR_OFFICE, write=Role.OFFICE)
 def reports(request):
     """The list of reports, newest first; for the office also the form that requests one."""
-    roles = _require_reader(request)
+    roles = roles_of(request.user)
     form = None
     if request.method == "POST":
-        _require_builder(request)
         form = ReportRequestForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             report = service.request_report(
                 data["competition"], kind=data["kind"], as_of=data["as_of"], user=request.user
             )
+            tasks.build_after_commit([report.pk])
             messages.success(request, _("已提交生成：%(report)s。") % {"report": _label(report)})
             return redirect("reports")
     elif roles.is_office:
@@ -142,22 +127,21 @@ def _label(report: Report) -> str:
     return _("%(name)s 汇报会材料") % {"name": report.competition.name}
 
 
-@login_required
+@require(Role.LEADER_OR_OFFICE)
 @require_GET
 def report_status(request, report_id):
     """One report's status as JSON, polled by static/js/report-status.js."""
-    roles = _require_reader(request)
+    roles = roles_of(request.user)
     report = get_object_or_404(Report, pk=report_id)
     response = JsonResponse(status_payload(report, roles=roles))
     response["Cache-Control"] = "no-store"
     return response
 
 
-@login_required
+@require(Role.LEADER_OR_OFFICE)
 @require_GET
 def report_download(request, report_id):
     """The finished PDF, inline so that the browser opens it for printing."""
-    _require_reader(request)
     report = get_object_or_404(Report.objects.select_related("competition"), pk=report_id)
     if report.status != Report.Status.DONE or not report.file:
         raise Http404(_("报告尚未生成。"))
@@ -173,13 +157,13 @@ def report_download(request, report_id):
     )
 
 
-@login_required
+@require(Role.OFFICE)
 @require_POST
 def report_rebuild(request, report_id):
     """Build the same report again (same issue number): new figures, the file replaced."""
-    _require_builder(request)
     report = get_object_or_404(Report.objects.select_related("competition"), pk=report_id)
     if service.rebuild_report(report):
+        tasks.build_after_commit([report.pk])
         messages.success(request, _("已重新提交生成：%(report)s。") % {"report": _label(report)})
     else:
         messages.warning(request, _("该报告正在生成，请等待完成后再重新生成。"))

@@ -2,14 +2,15 @@
 
 from pathlib import PurePath
 
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 
+from departments.roles import Role
 from projects.access import get_record_for_user
 from projects.evidence import stored_type
+from web.access import require
 
 
-@login_required
+@require(Role.LIAISON_LEADER_OR_OFFICE)
 def evidence(request, kind, pk):
     record, _can_write = get_record_for_user(request, kind, pk)
     if not record.evidence:

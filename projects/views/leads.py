@@ -5,18 +5,18 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from departments.roles import roles_of
+from departments.roles import Role, roles_of
 from projects import services
-from projects.access import may_browse, may_submit_leads, projects_for, require
-from projects.filterpanel import filter_panel
+from projects.access import projects_for
 from projects.filters import LeadFilter, lead_counts_by_channel, lead_counts_by_submitter
 from projects.forms import LeadForm
 from projects.models import Project
 from projects.tables import LeadTable, MyLeadTable
+from web.access import require
 from web.tables import configure, export_response
 
 
-@require(may_submit_leads)
+@require(Role.STAFF_LIAISON_OR_OFFICE)
 def lead_create(request):
     form = LeadForm(request.POST or None, roles=roles_of(request.user))
     if request.method == "POST" and form.is_valid():
@@ -32,7 +32,7 @@ def lead_create(request):
     return render(request, "projects/lead_form.html", {"form": form})
 
 
-@require(may_submit_leads)
+@require(Role.STAFF_LIAISON_OR_OFFICE)
 def my_leads(request):
     """What became of the leads the user submitted (whatever their department now is)."""
     leads = Project.objects.filter(submitted_by=request.user).select_related("department")
@@ -43,7 +43,7 @@ def my_leads(request):
     return render(request, "projects/my_leads.html", {"table": table})
 
 
-@require(may_browse)
+@require(Role.LIAISON_LEADER_OR_OFFICE)
 def lead_list(request):
     """Leads of the user's departments, and counts by submitter and by channel."""
     roles = roles_of(request.user)
@@ -64,7 +64,6 @@ def lead_list(request):
         "projects/lead_list.html",
         {
             "filter": lead_filter,
-            "filter_panel": filter_panel(request, lead_filter),
             "table": table,
             "by_submitter": lead_counts_by_submitter(counted),
             "by_channel": lead_counts_by_channel(counted),

@@ -1,28 +1,26 @@
 """Milestones and receipts: log, edit (and so resubmit), resubmit unchanged, returned list."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from departments.roles import roles_of
+from departments.roles import Role, roles_of
 from projects import services
 from projects.access import (
     get_milestone_for_user,
     get_project_for_user,
     get_receipt_for_user,
     get_record_for_user,
-    may_browse,
     milestones_for,
     receipts_for,
-    require,
 )
 from projects.forms import MilestoneForm, ReceiptForm
 from projects.models import MILESTONE_STAGES, Milestone, Receipt, ReviewStatus
 from projects.tables import ReturnedMilestoneTable, ReturnedReceiptTable
+from web.access import require
 from web.ratelimit import rate_limited
 from web.tables import configure
 
@@ -68,21 +66,21 @@ def _writable_project(request, pk):
     return project
 
 
-@login_required
+@require(Role.LIAISON_OR_OFFICE)
 @rate_limited("upload")
 def milestone_create(request, pk):
     project = _writable_project(request, pk)
     return _record_form(request, "milestone", Milestone(project=project), project=project)
 
 
-@login_required
+@require(Role.LIAISON_OR_OFFICE)
 @rate_limited("upload")
 def receipt_create(request, pk):
     project = _writable_project(request, pk)
     return _record_form(request, "receipt", Receipt(project=project), project=project)
 
 
-@login_required
+@require(Role.LIAISON_OR_OFFICE)
 @rate_limited("upload")
 def milestone_edit(request, pk):
     milestone, can_write = get_milestone_for_user(request, pk)
@@ -91,7 +89,7 @@ def milestone_edit(request, pk):
     return _record_form(request, "milestone", milestone, project=milestone.project)
 
 
-@login_required
+@require(Role.LIAISON_OR_OFFICE)
 @rate_limited("upload")
 def receipt_edit(request, pk):
     receipt, can_write = get_receipt_for_user(request, pk)
@@ -101,7 +99,7 @@ def receipt_edit(request, pk):
 
 
 @require_POST
-@login_required
+@require(Role.LIAISON_OR_OFFICE)
 def record_resubmit(request, kind, pk):
     record, can_write = get_record_for_user(request, kind, pk)
     if not can_write:
@@ -118,7 +116,7 @@ def record_resubmit(request, kind, pk):
     return redirect("projects:detail", pk=record.project_id)
 
 
-@require(may_browse)
+@require(Role.LIAISON_LEADER_OR_OFFICE)
 def returned_list(request):
     """Returned milestones and receipts of the user's departments, with the office's reason."""
     roles = roles_of(request.user)

@@ -2,38 +2,34 @@
 
 from django.contrib import messages
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from departments.roles import roles_of
+from departments.roles import Role, roles_of
 from projects import services
 from projects.access import (
     get_record_for_user,
-    may_verify,
     milestones_for,
     receipts_for,
-    require,
 )
 from projects.filters import QueueFilter
 from projects.forms import BulkReviewForm, ReturnForm
 from projects.models import ReviewStatus
 from projects.tables import QueueMilestoneTable, QueueReceiptTable
+from web.access import require
+from web.redirects import safe_next
 from web.tables import configure
 
 
 def _back(request, default="projects:queue"):
     """Where the office came from (the queue or a project page), if it is one of ours."""
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return HttpResponseRedirect(target)  # redirect() would take a bare word for a view name
-    return redirect(default)
+    # HttpResponseRedirect: redirect() would take a bare word for a view name.
+    return HttpResponseRedirect(safe_next(request, default=reverse(default)))
 
 
-@require(may_verify)
+@require(Role.OFFICE)
 def queue(request):
     roles = roles_of(request.user)
     related = ("project__department", "logged_by__person")
@@ -65,7 +61,7 @@ def queue(request):
 
 
 @require_POST
-@require(may_verify)
+@require(Role.OFFICE)
 def record_verify(request, kind, pk):
     record, _can_write = get_record_for_user(request, kind, pk)
     try:
@@ -77,7 +73,7 @@ def record_verify(request, kind, pk):
     return _back(request)
 
 
-@require(may_verify)
+@require(Role.OFFICE)
 def record_return(request, kind, pk):
     record, _can_write = get_record_for_user(request, kind, pk)
     form = ReturnForm(request.POST or None)
@@ -92,12 +88,17 @@ def record_return(request, kind, pk):
     return render(
         request,
         "projects/return_form.html",
-        {"form": form, "record": record, "kind": kind, "next": request.GET.get("next", "")},
+        {
+            "form": form,
+            "record": record,
+            "kind": kind,
+            "next": safe_next(request, default=reverse("projects:queue")),
+        },
     )
 
 
 @require_POST
-@require(may_verify)
+@require(Role.OFFICE)
 def queue_bulk(request):
     """Verify or return every checked record, all in one transaction."""
     form = BulkReviewForm(request.POST)

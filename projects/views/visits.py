@@ -1,22 +1,22 @@
 """Visits (客商接待): list with filters and export, and a form quick enough for a phone."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from departments.roles import roles_of
-from projects.access import get_visit_for_user, may_browse, may_log, require, visits_for
-from projects.filterpanel import filter_panel
+from departments.roles import Role, roles_of
+from projects import services
+from projects.access import get_visit_for_user, may_log, visits_for
 from projects.filters import VisitFilter
 from projects.forms import VisitForm
 from projects.tables import VisitTable
+from web.access import require
 from web.tables import configure, export_response
 
 
-@require(may_browse)
+@require(Role.LIAISON_LEADER_OR_OFFICE)
 def visit_list(request):
     roles = roles_of(request.user)
     visits = visits_for(roles).select_related("department", "project", "logged_by__person")
@@ -32,7 +32,6 @@ def visit_list(request):
         "projects/visit_list.html",
         {
             "filter": visit_filter,
-            "filter_panel": filter_panel(request, visit_filter),
             "table": table,
             "totals": totals,
             "can_log": may_log(roles),
@@ -40,13 +39,11 @@ def visit_list(request):
     )
 
 
-@require(may_log)
+@require(Role.LIAISON_OR_OFFICE)
 def visit_create(request):
     form = VisitForm(request.POST or None, roles=roles_of(request.user))
     if request.method == "POST" and form.is_valid():
-        visit = form.save(commit=False)
-        visit.logged_by = request.user
-        visit.save()
+        visit = services.save_visit(form.save(commit=False), by=request.user)
         messages.success(
             request,
             _("已登记接待：%(org)s %(n)d人。") % {"org": visit.investor_org, "n": visit.persons},
@@ -55,14 +52,14 @@ def visit_create(request):
     return render(request, "projects/visit_form.html", {"form": form, "visit": None})
 
 
-@login_required
+@require(Role.LIAISON_OR_OFFICE)
 def visit_edit(request, pk):
     visit, can_write = get_visit_for_user(request, pk)
     if not can_write:
         raise PermissionDenied
     form = VisitForm(request.POST or None, instance=visit, roles=roles_of(request.user))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_visit(form.save(commit=False), by=request.user)
         messages.success(request, _("接待记录已保存。"))
         return redirect("projects:visit_list")
     return render(request, "projects/visit_form.html", {"form": form, "visit": visit})

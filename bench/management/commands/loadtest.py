@@ -21,8 +21,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from bench.generate import PASSWORD, database_is_empty, generate
 from bench import loadtest as lt
+from bench.generate import PASSWORD, database_is_empty, generate
 from competition.league.rows import league_rows
 from competition.league.snapshots import recompute_snapshots
 from competition.models import Competition, Snapshot
@@ -255,7 +255,7 @@ class Command(BaseCommand):
                     hint = (
                         " The marker is set without stale_since and no task is queued: a change"
                         " re-marked it just after the worker cleared it, and nothing was queued"
-                        " (competition/recompute.py, mark_competition_stale)."
+                        " (competition/league/recompute.py, mark_competition_stale)."
                     )
                 raise CommandError(
                     f"The worker did not catch up within {timeout:.0f} s: {marker}.{hint}"
