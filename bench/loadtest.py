@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 HOST = "127.0.0.1"  # never anything else
+ROOT = Path(__file__).resolve().parents[1]  # the repository: gunicorn and celery run there
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 HIDDEN_DEPARTMENT = re.compile(r'<input type="hidden" name="department" value="(\d+)"')
 # A tiny but real PDF: evidence is recognised by its first bytes.
@@ -293,7 +294,7 @@ class Processes:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stopped by pid below
-            cwd=Path(__file__).resolve().parents[2],
+            cwd=ROOT,
         )
         self.started.append(proc)
         return proc

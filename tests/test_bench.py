@@ -161,3 +161,10 @@ def test_loadtest_prints_the_servers_tracebacks(tmp_path):
     assert lines[0].endswith("Internal Server Error: /projects/new/")
     assert lines[-2] == "IntegrityError: duplicate key value" and "[INFO] next" not in lines
     assert lt.tracebacks(tmp_path / "missing.log") == []
+
+
+def test_the_load_test_starts_its_processes_in_the_repository():
+    from bench import loadtest as lt
+
+    assert (lt.ROOT / "manage.py").is_file()
+    assert (lt.ROOT / "config" / "gunicorn.py").is_file()
