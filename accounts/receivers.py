@@ -8,6 +8,7 @@ from django.dispatch import receiver
 
 from accounts.events import Kind, record_event
 from accounts.models import Profile
+from web.middleware import mark_session_refreshed
 
 MUST_CHANGE_PASSWORD = "accounts_must_change_password"  # session key
 
@@ -15,6 +16,8 @@ MUST_CHANGE_PASSWORD = "accounts_must_change_password"  # session key
 @receiver(user_logged_in, dispatch_uid="accounts_logged_in")
 def logged_in(sender, request, user, **kwargs):
     record_event(Kind.LOGIN, request=request, user=user)
+    # Logging in saves the session: the pages of the next minute need not (idle expiry).
+    mark_session_refreshed(request.session)
     if Profile.objects.filter(user=user, must_change_password=True).exists():
         # Read once here, not on every request: PasswordChangeRequiredMiddleware checks the
         # session. A password reset by the office logs the user out (the hash changes).

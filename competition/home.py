@@ -18,15 +18,15 @@ from django.db.models import (
     Min,
     Q,
     QuerySet,
-    Sum,
     Value,
     When,
 )
 
 from competition.league.stored import league_to_show
-from competition.models import Competition
+from competition.models import Competition, Metric
+from competition.scoring import DepartmentResult
 from departments.models import Department
-from projects.models import NO_STAGE, Milestone, Project, Receipt, ReviewStatus, Stage, Visit
+from projects.models import NO_STAGE, Milestone, Project, Receipt, ReviewStatus, Stage
 
 # Home pages show verified progress: what the office has checked.
 VERIFIED_ONLY = (ReviewStatus.VERIFIED,)
@@ -116,18 +116,29 @@ class OpenRecord:
         return (not self.is_returned, -self.updated_at.timestamp())
 
 
+@dataclass(frozen=True)
+class MetricLine:
+    """One metric of a department's league row: done, target and the timeline ratio."""
+
+    metric: str
+    label: str
+    actual: Decimal
+    target: Decimal
+    ratio: Decimal | None  # None: not scored (no target or no weight)
+
+
 @dataclass
 class DepartmentSummary:
-    """One department as its liaison sees it on the home page."""
+    """One department as its liaison sees it on the home page: its row of the league
+    (the same figures as the league table: competition.league.stored.league_to_show) and
+    the records it must follow up."""
 
     department: Department
-    projects_total: int = 0
-    lost_projects: int = 0
-    stages: list[StageCount] = field(default_factory=list)
-    visit_batches: int = 0
-    visitors: int = 0
-    competition_visit_batches: int = 0
-    competition_visitors: int = 0
+    standing: DepartmentResult | None = None  # None: not taking part in the competition
+    participants: int = 0
+    group_size: int = 0
+    threshold: Decimal | None = None
+    metrics: list[MetricLine] = field(default_factory=list)
     pending_milestones: int = 0
     pending_receipts: int = 0
     returned_milestones: int = 0
@@ -143,60 +154,61 @@ class DepartmentSummary:
     def returned_total(self) -> int:
         return self.returned_milestones + self.returned_receipts
 
+    @property
+    def points_to_yellow_line(self) -> Decimal | None:
+        """Score minus the yellow line, in percentage points (negative: below it); None
+        when nothing is scored yet."""
+        if self.standing is None or not self.standing.scored or self.threshold is None:
+            return None
+        return ((self.standing.score - self.threshold) * 100).quantize(Decimal("0.1"))
+
+    @property
+    def points_below_yellow_line(self) -> Decimal | None:
+        gap = self.points_to_yellow_line
+        return None if gap is None else -gap
+
+
+def _metric_lines(row: DepartmentResult) -> list[MetricLine]:
+    return [
+        MetricLine(
+            metric=metric.value,
+            label=metric.label,
+            actual=row.actuals.get(metric.value, Decimal(0)),
+            target=row.targets.get(metric.value, Decimal(0)),
+            ratio=row.ratios.get(metric.value),
+        )
+        for metric in Metric
+    ]
+
 
 def liaison_home(
     *, department_ids: frozenset[int] | set[int], competition: Competition | None, today: date
 ) -> list[DepartmentSummary]:
-    """For each department: projects by stage reached, visits, pending and returned records.
+    """For each department: its league row as of `today` and its open records.
 
-    Stage counts are cumulative (a signed project has also reached intent and lead) and
-    use verified records only, as the league does. Visits are counted in total and inside
-    `competition`'s window up to `today`. Queries: departments, project stages, visits,
-    milestone and receipt status counts, milestone and receipt lists (7).
+    The league row is the league table's own (the stored snapshot of the day, or computed
+    live when none is stored), so rank, score, card and every metric agree with the table
+    figure for figure. Queries: departments, the league (1 when stored), milestone and
+    receipt status counts, milestone and receipt lists (6).
     """
     departments = list(Department.objects.filter(id__in=department_ids).select_related("group"))
     summaries = {d.id: DepartmentSummary(department=d) for d in departments}
     if not summaries:
         return []
 
-    furthest: dict[int, dict[int, int]] = {d_id: {} for d_id in summaries}
-    rows = (
-        Project.objects.filter(department_id__in=summaries)
-        .with_computed_progress(statuses=VERIFIED_ONLY)
-        .order_by()
-        .values("department_id", "computed_stage_reached")
-        .annotate(n=Count("id"), lost=Count("id", filter=Q(lost_on__isnull=False)))
-    )
-    for row in rows:
-        summary = summaries[row["department_id"]]
-        summary.projects_total += row["n"]
-        summary.lost_projects += row["lost"]
-        stage = row["computed_stage_reached"]
-        stage = NO_STAGE if stage is None else stage
-        furthest[row["department_id"]][stage] = row["n"]
-    for d_id, summary in summaries.items():
-        summary.stages = _stage_counts(furthest[d_id])
-
-    in_window = Q(pk__in=[])
     if competition is not None:
-        in_window = Q(occurred_on__range=(competition.start_date, min(today, competition.end_date)))
-    visits = (
-        Visit.objects.filter(department_id__in=summaries)
-        .order_by()
-        .values("department_id")
-        .annotate(
-            n_batches=Count("id"),
-            n_persons=Sum("persons"),
-            window_batches=Count("id", filter=in_window),
-            window_persons=Sum("persons", filter=in_window),
-        )
-    )
-    for row in visits:
-        summary = summaries[row["department_id"]]
-        summary.visit_batches = row["n_batches"]
-        summary.visitors = row["n_persons"] or 0
-        summary.competition_visit_batches = row["window_batches"]
-        summary.competition_visitors = row["window_persons"] or 0
+        league, _stored = league_to_show(competition, as_of=today)
+        for row in league.rows:
+            summary = summaries.get(row.department_id)
+            if summary is None:
+                continue
+            summary.standing = row
+            summary.participants = len(league.rows)
+            summary.group_size = sum(
+                1 for r in league.rows if row.group_id and r.group_id == row.group_id
+            )
+            summary.threshold = competition.yellow_threshold
+            summary.metrics = _metric_lines(row)
 
     open_statuses = (ReviewStatus.PENDING, ReviewStatus.RETURNED)
     for model, kind in ((Milestone, "milestones"), (Receipt, "receipts")):

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -83,12 +84,19 @@ def weekly_bulletins() -> list[str]:
 
 
 def queue_recompute(competition_id: int) -> bool:
-    """Send the recompute task; False (logged) when the broker cannot be reached.
+    """Send the recompute task, to run RECOMPUTE_DELAY_SECONDS from now; False (logged)
+    when the broker cannot be reached (the stale marker stays set, so the periodic sweep
+    queues it later).
 
-    The competition's stale marker stays set, so the periodic sweep queues it later.
+    The delay coalesces: only the change that turns a competition stale queues a run (the
+    marker), and every change in the next few seconds rides along with it. With no delay
+    a hundred liaisons kept the worker and the database recomputing back to back. Without
+    a broker the task runs at once, in-process (Celery ignores the countdown then).
     """
     try:
-        recompute_competition.delay(competition_id)
+        recompute_competition.apply_async(
+            (competition_id,), countdown=settings.RECOMPUTE_DELAY_SECONDS
+        )
     except Exception:  # kombu raises several types; a save must never fail for this
         log.warning("recompute of competition %s not queued: broker unreachable", competition_id)
         return False

@@ -132,6 +132,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "web.middleware.PrivatePagesMiddleware",  # Cache-Control: private, no-store when signed in
+    "web.middleware.IdleSessionMiddleware",  # extends a session once a minute, not per request
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.RequestAddressMiddleware",  # the address audit rows record
@@ -276,7 +277,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True  # idle expiry: every request extends the session
+# Idle expiry: a signed-in session is saved, and so extended, when this many seconds
+# have passed since its last save (web.middleware.IdleSessionMiddleware), not on every
+# request: a page view writes nothing most of the time.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = envint("SESSION_REFRESH_SECONDS", 60)
 
 # Accounts and audit (accounts/): 等保 2.0 level 2.
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
@@ -334,6 +339,9 @@ CONTENT_SECURITY_POLICY = {
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A change reaches the stored league this many seconds later at most (plus the recompute):
+# the changes of those seconds are recomputed together (competition.tasks.queue_recompute).
+RECOMPUTE_DELAY_SECONDS = envint("RECOMPUTE_DELAY_SECONDS", 3)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

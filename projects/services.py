@@ -27,6 +27,7 @@ from departments.changes import announce
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit
 from projects.progress import refresh_progress
 from projects.validation import check_lost_on, check_stage_order
+from web.addresses import note_bulk_history
 
 PENDING, VERIFIED, RETURNED = ReviewStatus.PENDING, ReviewStatus.VERIFIED, ReviewStatus.RETURNED
 
@@ -108,6 +109,7 @@ def _transition(
             default_change_reason=_reason(history_reason),
             default_date=now,
         )
+        note_bulk_history()
     return records
 
 
@@ -387,6 +389,7 @@ def mark_lost(project: Project, *, by, lost_on: date, reason: str) -> None:
             default_change_reason=_reason(_("标记流失：%(reason)s") % {"reason": reason}),
             default_date=now,
         )
+        note_bulk_history()
     project.lost_on, project.lost_reason = lost_on, reason
 
 

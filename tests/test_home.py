@@ -244,50 +244,62 @@ def test_active_competition_is_the_one_running_today_else_the_latest():
 
 
 @pytest.mark.django_db
-def test_liaison_sees_own_department_counts_only(client, liaison, records):
+def test_liaison_sees_own_department_row_of_the_league(client, liaison, records, competition):
+    """Rank, score, card, distance to the yellow line and every metric: the league's own
+    row (day 61 of 100, f = 0.61; every ratio of 商务局 is capped at 1.5)."""
     response = _login(client, liaison).get(reverse("home"))
     assert response.status_code == 200
     [summary] = response.context["departments"]
     assert summary.department.name == "商务局"
-    assert summary.projects_total == 2
-    assert {s.stage: s.count for s in summary.stages} == {
-        Stage.LEAD: 2,  # P002 reached lead on its intent date
-        Stage.INTENT: 2,
-        Stage.SIGNED: 1,  # P002's signing is still pending
-        Stage.FUNDED: 1,
-        Stage.GROUNDBREAKING: 1,
-    }
-    assert (summary.visit_batches, summary.visitors) == (3, 10)
-    assert (summary.competition_visit_batches, summary.competition_visitors) == (2, 8)
+    row = summary.standing
+    assert (row.rank, row.group_rank, summary.participants) == (1, 1, 2)
+    assert row.score == Decimal("1.5") and not row.yellow_card and not row.zero_result
+    assert summary.points_to_yellow_line == Decimal("80.0")
+    lines = {line.metric: line for line in summary.metrics}
+    assert (lines["visit_batches"].actual, lines["visit_batches"].target) == (2, 2)
+    assert lines["visitors"].actual == 8 and lines["visitors"].ratio is None  # not scored
+    assert lines["signed_projects"].actual == 1  # P002's signing is still pending
+    assert lines["intent_projects"].ratio == Decimal("1.5")
     assert (summary.pending_milestones, summary.returned_milestones) == (1, 0)
+    [league_row] = [
+        r
+        for r in sections.league_to_show(competition, as_of=TODAY)[0].rows
+        if r.department_id == summary.department.pk
+    ]
+    assert league_row == row  # one function, the same figures as the league table
 
     page = response.content.decode()
-    assert "我的部门" in page and "P002 物流园" in page and "待核实" in page
+    assert "第1名" in page and "150.0%" in page and "高于黄牌线（70%）80.0个百分点" in page
+    for action in ("登记接待", "新建项目", "报送节点"):
+        assert action in page
+    assert "P002 物流园" in page and "待核实" in page
     assert "P003" not in page and "财政局食品厂" not in page and "意向书缺少盖章" not in page
 
 
 @pytest.mark.django_db
-def test_liaison_sees_returned_records_with_their_reason(client, other_liaison, records):
+def test_liaison_below_the_line_sees_the_card_and_the_distance(client, other_liaison, records):
     response = _login(client, other_liaison).get(reverse("home"))
     [summary] = response.context["departments"]
     assert summary.department.name == "财政局"
+    assert summary.standing.yellow_card and summary.standing.zero_result
+    # Only visits score: 10 × (1 / (2 × 0.61)) / 100 = 8.2%, 61.8 points below 70%.
+    assert summary.points_to_yellow_line == Decimal("-61.8")
     assert (summary.returned_milestones, summary.pending_total) == (1, 0)
-    assert {s.stage: s.count for s in summary.stages}[Stage.INTENT] == 0
     page = response.content.decode()
+    assert "黄牌" in page and "低于黄牌线（70%）61.8个百分点" in page
     assert "意向书缺少盖章" in page and "已退回" in page
     assert "物流园" not in page
 
 
 @pytest.mark.django_db
-def test_lost_project_keeps_the_stages_it_reached(commerce):
-    project = make_project(commerce, "L001")
-    make_milestone(project, Stage.INTENT, date(2026, 3, 5))
-    project.lost_on, project.lost_reason = date(2026, 3, 20), "投资方转投外地"
-    project.full_clean()
-    project.save()
-    [summary] = sections.liaison_home(department_ids={commerce.id}, competition=None, today=TODAY)
-    assert summary.lost_projects == 1
-    assert {s.stage: s.count for s in summary.stages}[Stage.INTENT] == 1
+def test_liaison_of_a_department_outside_the_competition_is_told_so(client, records):
+    from departments.models import Department
+    from tests.conftest import make_person
+
+    outside = Department.objects.create(name="档案馆", order=9)
+    user = make_person("liaison_archive", department=outside, liaison_for=[outside])
+    page = _login(client, user).get(reverse("home")).content.decode()
+    assert "本部门未参加“百日竞赛”" in page
 
 
 # --- office -------------------------------------------------------------------------------
@@ -385,19 +397,19 @@ def test_user_without_role_gets_a_polite_page(client, db):
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        # session, user, person + liaison_for (roles), active competition, departments,
-        # project stages, visits, milestone and receipt status counts, milestone and
-        # receipt lists, their own leads (a liaison is staff of 商务局 too),
-        # session save (SAVEPOINT, UPDATE, RELEASE) = 16
-        ("liaison", 16),
+        # session, user, person, liaison_for (roles), active competition, departments,
+        # today's snapshot rows joined to their departments, milestone and receipt status
+        # counts, milestone and receipt lists, their own leads (a liaison is staff of
+        # 商务局 too) = 12 (the session is saved once a minute, not here)
+        ("liaison", 12),
         # session, user, person + liaison_for, pending milestones, pending receipts,
-        # active competitions, session save (3) = 10
-        ("office", 10),
+        # active competitions = 7
+        ("office", 7),
         # session, user, person + liaison_for, active competition, today's snapshot rows
-        # joined to their departments, session save (3) = 9
-        ("leader", 9),
-        # session, user, person + liaison_for, the staff member's leads, session save (3) = 8
-        ("staff_member", 8),
+        # joined to their departments = 6
+        ("leader", 6),
+        # session, user, person + liaison_for, the staff member's leads = 5
+        ("staff_member", 5),
     ],
 )
 @pytest.mark.django_db

@@ -359,3 +359,17 @@ def test_no_model_signal_receivers_in_competition():
         if pattern.search(line)
     ]
     assert found == []
+
+
+def test_a_queued_recompute_waits_a_few_seconds_so_changes_ride_along(monkeypatch, settings):
+    """Coalescing: the run is sent with a countdown; changes in those seconds only move the
+    marker, so a burst of writes costs one recompute, not one each."""
+    from competition import tasks
+
+    sent = []
+    monkeypatch.setattr(
+        tasks.recompute_competition, "apply_async", lambda args, **kw: sent.append((args, kw))
+    )
+    settings.RECOMPUTE_DELAY_SECONDS = 3
+    assert tasks.queue_recompute(7)
+    assert sent == [((7,), {"countdown": 3})]

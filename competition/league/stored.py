@@ -70,9 +70,10 @@ def stored_league(competition: Competition, *, as_of: date) -> League | None:
         )
         .order_by("rank")
     )
-    rows = [_result(s) for s in snapshots]
-    if not rows:
+    snapshots = list(snapshots)
+    if not snapshots:
         return None
+    rows = [_result(s) for s in snapshots]
     totals = {m: sum((r.actuals.get(m, Decimal(0)) for r in rows), Decimal(0)) for m in METRICS}
     return League(
         competition=competition,
@@ -80,6 +81,7 @@ def stored_league(competition: Competition, *, as_of: date) -> League | None:
         window=window_for(competition, as_of=as_of),
         rows=rows,
         totals=totals,
+        version=max(s.pk for s in snapshots),
     )
 
 

@@ -21,6 +21,7 @@ from competition.models import Competition, MetricWeight, Quota
 from departments.models import Department, DepartmentGroup
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Visit
 from projects.progress import refresh_progress
+from web.addresses import note_bulk_history
 
 BATCH = 1000  # records per bulk statement: bounded memory, few round trips
 
@@ -56,6 +57,7 @@ class Apply:
 
     def _create_batch(self, model, batch: list) -> list:
         objs = bulk_create_with_history(batch, model, batch_size=BATCH, **self._history())
+        note_bulk_history()
         return [obj.pk for obj in objs]
 
     def update(self, model, updates: list[Update], apply_change) -> None:
@@ -74,6 +76,7 @@ class Apply:
             bulk_update_with_history(
                 changed, model, sorted(fields), batch_size=BATCH, **self._history()
             )
+            note_bulk_history()
 
     def verify(self, obj) -> list[str]:
         """Mark an imported record verified: the office's ledger is its evidence."""

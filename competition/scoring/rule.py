@@ -114,6 +114,9 @@ class League:
     window: Window
     rows: list[DepartmentResult]
     totals: dict[str, Decimal] = field(default_factory=dict)
+    # The stored snapshot's largest row id, None when computed live: a recompute replaces
+    # the rows (new ids), so it names one version of the stored figures (page caches).
+    version: int | None = None
 
     @property
     def elapsed(self) -> int:
