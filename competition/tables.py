@@ -1,11 +1,14 @@
 """django-tables2 tables of the league."""
 
+from decimal import Decimal
+
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from competition.league.rows import HEADERS, format_score, league_row, plain_decimal
+from competition import charts
+from competition.league.rows import HEADERS, league_row, plain_decimal
 from competition.models import Metric
 
 SHOWN_METRICS = [
@@ -26,6 +29,9 @@ class MetricColumn(tables.Column):
         self.metric = metric
         super().__init__(
             accessor="actuals",
+            footer=lambda table: plain_decimal(
+                sum((row.actuals[metric] for row in table.data), Decimal(0))
+            ),
             verbose_name=Metric(metric).label,
             orderable=False,
             attrs={"td": {"class": "num"}, "th": {"class": "num"}},
@@ -38,7 +44,7 @@ class MetricColumn(tables.Column):
         ratio = record.ratios.get(self.metric)
         if ratio is None:
             return format_html("{} / {}", actual, target)
-        percent = f"{float(ratio) * 100:.0f}%"
+        percent = charts.percent(ratio)
         return format_html(
             '{} / {}<br><span class="ratio{}">{}</span>',
             actual,
@@ -56,7 +62,7 @@ class LeagueTable(tables.Table):
     change = tables.Column(
         verbose_name=_("较上周"), accessor="rank", orderable=False, empty_values=()
     )
-    department_name = tables.Column(verbose_name=_("部门"))
+    department_name = tables.Column(verbose_name=_("部门"), footer=_("合计"))
     group_name = tables.Column(verbose_name=_("分组"))
     group_rank = tables.Column(verbose_name=_("组内排名"), attrs={"td": {"class": "num"}})
     score = tables.Column(verbose_name=_("得分"), attrs={"td": {"class": "num"}})
@@ -89,7 +95,7 @@ class LeagueTable(tables.Table):
             return format_html(
                 '<span class="down" title="{}">↓{}</span>', _("下降"), record.rank - before
             )
-        return format_html('<span class="same">{}</span>', "＝")
+        return format_html('<span class="same">{}</span>', _("持平"))
 
     def render_department_name(self, value, record):
         url = reverse("league_explain", args=[self.competition_id, record.department_id])
@@ -98,8 +104,9 @@ class LeagueTable(tables.Table):
     def render_group_rank(self, value):
         return value if value is not None else "—"
 
-    def render_score(self, value):
-        return format_score(value)
+    def render_score(self, value, record):
+        # One form wherever people read a score: a percentage with one decimal.
+        return charts.percent(value) if record.scored else "—"
 
     def render_flags(self, record):
         badges = [
@@ -110,7 +117,7 @@ class LeagueTable(tables.Table):
             )
             if on
         ]
-        return format_html_join("", '<span class="flag {}">{}</span>', badges)
+        return format_html_join(" ", '<span class="flag {}">{}</span>', badges)
 
 
 class LeagueExportTable(tables.Table):

@@ -81,7 +81,7 @@ def test_liaison_home_in_english(client, liaison):
     client.force_login(liaison)
     _choose_english(client)
     page = client.get(reverse("home")).content.decode()
-    assert "My departments" in page and "All projects" in page and "Intent signed" in page
+    assert "My departments" in page and "Record a visit" in page and "Report a milestone" in page
     assert "我的部门" not in page
 
 

@@ -61,7 +61,7 @@ def test_league_page_shows_ranks_ratios_and_badges(client, comp, leader):
     html = get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF).content.decode()
     assert html.index("商务局") < html.index("财政局")
     assert "3250.5 / 1000" in html
-    assert "150%" in html  # capped timeline ratio
+    assert "150.0%" in html  # capped timeline ratio
     assert "黄牌" in html and "无实绩" in html  # 财政局 has neither visits nor signings
 
 
@@ -385,3 +385,34 @@ def test_a_league_computed_live_is_drawn_every_time(client, comp, leader, monkey
     get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF)
     client.get("/league/", {"competition": comp.pk, "as_of": AS_OF})
     assert len(drawn) == 2
+
+
+def test_the_league_has_a_total_row_arrows_tie_notes_and_the_rule(
+    client, commerce, finance, leader
+):
+    """合计 of every metric (city-wide, as the speech quotes them), the change against the
+    snapshot of a week earlier (持平 when unchanged), a line saying which tie-breaker
+    decided between equal scores, and the rule in words."""
+    comp = Competition.objects.create(
+        name="百日竞赛", start_date=date(2026, 1, 1), end_date=date(2026, 4, 10)
+    )
+    for d in (commerce, finance):
+        Quota.objects.create(competition=comp, department=d, visit_batches=10)
+    make_visit(commerce, date(2026, 1, 2), persons=2)
+    make_visit(finance, date(2026, 1, 2), persons=5)
+    recompute_snapshots(comp, as_of=date(2026, 1, 3))
+    recompute_snapshots(comp, as_of=date(2026, 1, 10))
+    page = get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF).content.decode()
+    tfoot = page[page.index("<tfoot") : page.index("</tfoot>")]
+    assert "合计" in tfoot and ">2<" in tfoot.replace(" ", "") and ">7<" in tfoot.replace(" ", "")
+    assert page.count("持平") == 2
+    assert "商务局与财政局得分相同，因部门排序在前排在前面。" in page
+    assert 'href="#how-scored"' in page and 'id="how-scored"' in page
+    assert "黄牌线（70%）" in page
+
+
+def test_scores_read_as_percentages_with_one_decimal(client, comp, leader):
+    recompute_snapshots(comp, as_of=date(2026, 1, 10))
+    page = get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF).content.decode()
+    assert re.search(r"\d+\.\d%</td>", page)
+    assert not re.search(r">\d\.\d{4}<", page)  # never the 4-decimal ratio on a page

@@ -134,15 +134,22 @@ def test_a_record_saved_without_announcing_marks_nothing(
     assert comp.stale_from is None and queued == []
 
 
-def test_run_recompute_stores_today_and_stale_stored_dates_then_clears(
+def test_run_recompute_stores_every_day_from_the_change_to_today_then_clears(
     comp, commerce, queued, logged
 ):
+    """A snapshot per day of the window from the change on (last week's ranks are always
+    there); days before the change keep theirs."""
     from competition.league.snapshots import recompute_snapshots
 
     recompute_snapshots(comp, as_of=date(2026, 1, 5))
     recompute_snapshots(comp, as_of=date(2026, 1, 15))
     logged(commerce, date(2026, 1, 10))
-    assert recompute.run_recompute(comp.id) == ([date(2026, 1, 15), TODAY], False)
+    days = [date(2026, 1, day) for day in range(10, 21)]  # the 10th to today, the 20th
+    assert recompute.run_recompute(comp.id) == (days, False)
+    assert sorted(set(Snapshot.objects.values_list("as_of", flat=True))) == [
+        date(2026, 1, 5),
+        *days,
+    ]
     assert Snapshot.objects.get(as_of=date(2026, 1, 15)).actuals["visit_batches"] == "1"
     assert Snapshot.objects.get(as_of=date(2026, 1, 5)).actuals["visit_batches"] == "0"
     comp.refresh_from_db()
@@ -151,7 +158,7 @@ def test_run_recompute_stores_today_and_stale_stored_dates_then_clears(
 
 
 def test_change_during_a_recompute_requeues(comp, commerce, queued, logged, monkeypatch):
-    logged(commerce, date(2026, 1, 10))
+    logged(commerce, date(2026, 1, 20))  # today: one date
     real = recompute.recompute_snapshots
 
     def edit_meanwhile(competition, *, as_of):
@@ -373,3 +380,20 @@ def test_a_queued_recompute_waits_a_few_seconds_so_changes_ride_along(monkeypatc
     settings.RECOMPUTE_DELAY_SECONDS = 3
     assert tasks.queue_recompute(7)
     assert sent == [((7,), {"countdown": 3})]
+
+
+def test_a_new_competition_gets_a_snapshot_for_every_day_of_its_window_so_far(
+    commerce, django_capture_on_commit_callbacks
+):
+    """Created through the service: stale from its start, so the (in-process) recompute
+    fills every day from the start to today, and the league's week-ago arrows work on the
+    first day."""
+    from competition import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        new = services.save_competition(
+            Competition(name="秋季竞赛", start_date=date(2026, 1, 8), end_date=date(2026, 4, 17))
+        )
+        services.save_quota(Quota(competition=new, department=commerce, visit_batches=4))
+    days = sorted(set(Snapshot.objects.filter(competition=new).values_list("as_of", flat=True)))
+    assert days == [date(2026, 1, day) for day in range(8, 21)]

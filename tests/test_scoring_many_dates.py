@@ -318,7 +318,9 @@ def test_run_recompute_of_many_dates_is_one_pass(comp, records, time_machine):
         Competition.objects.filter(pk=comp.pk).update(stale_from=START, stale_since=None)
         with CaptureQueriesContext(connection) as queries:
             done = recompute.run_recompute(comp.id)
-        assert done == (sorted({*dates, day(11)}), False)
+        # Every day of the window from the marker (the start), whichever were stored, and
+        # today (after the end).
+        assert done == (sorted({*dates, *(day(n) for n in range(0, 10)), day(11)}), False)
         return len(queries)
 
     # marker, competition, stored dates, compute_leagues (4), store (savepoint, lock,
@@ -340,7 +342,7 @@ def test_change_during_a_many_dates_recompute_asks_for_another_run(comp, records
 
     monkeypatch.setattr(recompute, "recompute_dates", edit_meanwhile)
     done = recompute.run_recompute(comp.id, today=day(8))
-    assert done == ([day(2), day(5), day(8)], True)
+    assert done == ([day(n) for n in range(1, 9)], True)  # the marker's day(1) to today
     comp.refresh_from_db()
     assert comp.stale_from is not None
-    assert Snapshot.objects.filter(competition=comp).values("as_of").distinct().count() == 3
+    assert Snapshot.objects.filter(competition=comp).values("as_of").distinct().count() == 8

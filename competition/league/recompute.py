@@ -89,14 +89,23 @@ def mark_competition_stale(competition_id: int, from_date: date) -> bool:
 
 
 def dates_to_recompute(competition: Competition, *, stale_from: date, today: date) -> list[date]:
-    """Today, plus every stored snapshot date from `stale_from` on."""
+    """Every day of the window from `stale_from` to today (a snapshot per day, so last
+    week's ranks are always there to compare with), today, and any other stored date from
+    `stale_from` on.
+
+    A change dated today is one date; a new or imported competition (stale from its start)
+    is its whole window so far, computed in one pass (compute_leagues).
+    """
     stored = (
         Snapshot.objects.filter(competition=competition, as_of__gte=stale_from)
         .values_list("as_of", flat=True)
         .distinct()
         .order_by("as_of")
     )
-    return sorted({*stored, today})
+    first = max(stale_from, competition.start_date)
+    last = min(today, competition.end_date)
+    window = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return sorted({*stored, *window, today})
 
 
 class Recomputed(NamedTuple):

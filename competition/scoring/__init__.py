@@ -10,6 +10,7 @@ from competition.scoring.rule import (
     STAGE_METRIC,
     DepartmentResult,
     League,
+    TieBreak,
     Window,
     assign_ranks,
     compute_league,
@@ -25,6 +26,7 @@ from competition.scoring.rule import (
     score_department,
     stage_dates_by_project,
     tally_records,
+    tie_breaks,
     timeline_ratio,
     window_for,
 )
@@ -33,6 +35,7 @@ __all__ = [
     "STAGE_METRIC",
     "DepartmentResult",
     "League",
+    "TieBreak",
     "Window",
     "assign_ranks",
     "compute_league",
@@ -48,6 +51,7 @@ __all__ = [
     "score_department",
     "stage_dates_by_project",
     "tally_records",
+    "tie_breaks",
     "timeline_ratio",
     "window_for",
 ]

@@ -492,6 +492,38 @@ def assign_ranks(results: list[DepartmentResult]) -> list[DepartmentResult]:
     return ordered
 
 
+# What decides between two departments with the same score, in the contract's order.
+TIE_BREAKERS = ("funds_amount", "signed_projects", "order")
+
+
+@dataclass(frozen=True)
+class TieBreak:
+    """Two neighbours of the league with equal scores, and what put `above` first."""
+
+    above: DepartmentResult
+    below: DepartmentResult
+    decided_by: str  # one of TIE_BREAKERS
+
+
+def tie_breaks(rows: Sequence[DepartmentResult]) -> list[TieBreak]:
+    """For each pair of neighbours (in rank order) with the same score, the tie-breaker
+    that decided between them: funds received, then signed projects, then the
+    departments' display order (DOMAIN.md). Nothing is scored, nothing to explain."""
+    ordered = sorted(rows, key=lambda r: r.rank)
+    found = []
+    for above, below in zip(ordered, ordered[1:], strict=False):
+        if not (above.scored and below.scored) or above.exact_score != below.exact_score:
+            continue
+        if above.actuals[Metric.FUNDS_AMOUNT] != below.actuals[Metric.FUNDS_AMOUNT]:
+            decided_by = "funds_amount"
+        elif above.actuals[Metric.SIGNED_PROJECTS] != below.actuals[Metric.SIGNED_PROJECTS]:
+            decided_by = "signed_projects"
+        else:
+            decided_by = "order"
+        found.append(TieBreak(above=above, below=below, decided_by=decided_by))
+    return found
+
+
 def participants(competition: Competition) -> QuerySet[Quota]:
     """The competition's departments: those it sets quotas for."""
     return Quota.objects.filter(competition=competition).select_related(

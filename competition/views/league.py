@@ -13,7 +13,7 @@ from competition.forms import LeagueParams
 from competition.home import active_competition
 from competition.league.stored import is_behind, league_to_show, stored_ranks
 from competition.models import METRICS, Competition
-from competition.scoring import compute_league
+from competition.scoring import compute_league, tie_breaks
 from competition.scoring import explain as explain_rules
 from competition.tables import LeagueExportTable, LeagueTable, counted_records_table
 from departments.models import Department
@@ -70,12 +70,31 @@ def league(request):
         context.update(
             table=table,
             table_cache_key=_table_cache_key(request, league, previous),
+            tie_notes=[_tie_note(tie) for tie in tie_breaks(rows)],
+            threshold=competition.yellow_threshold,
+            cap=competition.cap,
             competition=competition,
             as_of=as_of,
             stale=stored and is_behind(competition, as_of=as_of),
             compared_to=compared_to if previous else None,
         )
     return render(request, "competition/league.html", context)
+
+
+TIE_REASONS = {
+    "funds_amount": _("到账资金较多"),
+    "signed_projects": _("签约项目较多"),
+    "order": _("部门排序在前"),
+}
+
+
+def _tie_note(tie) -> str:
+    """One line under the table: two departments with the same score, and why one is first."""
+    return _("%(above)s与%(below)s得分相同，因%(reason)s排在前面。") % {
+        "above": tie.above.department_name,
+        "below": tie.below.department_name,
+        "reason": TIE_REASONS[tie.decided_by],
+    }
 
 
 def _table_cache_key(request, league, previous: dict[int, int]) -> str | None:
