@@ -149,6 +149,9 @@ def explain(request, competition_id, department_id):
         "league": league,
         "result": result,
         "explanation": explain_rules.explain(result, league=league),
+        # The records behind a figure open for the department's own liaisons, the office
+        # and leaders; another department's liaison sees the figures without links.
+        "may_open_records": roles_of(request.user).can_read_department(department.id),
     }
     return render(request, "competition/explain.html", context)
 

@@ -67,5 +67,6 @@ def lead_list(request):
             "table": table,
             "by_submitter": lead_counts_by_submitter(counted),
             "by_channel": lead_counts_by_channel(counted),
+            "may_submit": Role.STAFF_LIAISON_OR_OFFICE.allows(roles),
         },
     )
