@@ -161,3 +161,35 @@ def test_signing_with_evidence_verified_by_the_office_moves_stage_and_queue(
     page.goto(f"{live_server.url}/projects/?q=智能装备")
     row = page.locator("table tbody tr").first.inner_text()
     assert "正式签约" in row  # the list's stage reached
+
+
+PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True}
+
+
+def _overflow(page) -> int:
+    """How far the page body is wider than the screen (0: nothing cut off or scrolling
+    the whole page sideways; a wide table scrolls inside its own box)."""
+    return page.evaluate(
+        "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        " - window.innerWidth"
+    )
+
+
+def test_daily_pages_fit_a_375_pixel_phone(browser, live_server, liaison, competition, commerce):
+    project = make_project(commerce, "PH1", name="手机上看的一个名字相当长的新能源装备制造项目")
+    make_milestone(project, Stage.INTENT, timezone.localdate() - timedelta(days=3))
+    page = login(browser, live_server, "liaison_commerce", **PHONE)
+    urls = [
+        "/",
+        "/projects/",
+        "/projects/visits/",
+        "/projects/visits/new/",
+        f"/projects/{project.pk}/milestones/new/",
+        "/league/",
+    ]
+    wide = {}
+    for url in urls:
+        page.goto(f"{live_server.url}{url}")
+        if (extra := _overflow(page)) > 0:
+            wide[url] = extra
+    assert not wide, f"pages wider than a 375 px screen (url: extra pixels): {wide}"
