@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = _("账号与审计")
+    verbose_name = _("账号与安全")
 
     def ready(self):
         from accounts import receivers  # noqa: F401 (connects the signal receivers)

@@ -401,21 +401,22 @@ class StaffHome:
 
 
 def staff_home(*, user) -> StaffHome:
-    """The projects `user` submitted as leads, each with the furthest stage it reached.
+    """The projects `user` submitted as leads, each with the furthest stage it reached: the
+    same list, in the same order and with the same stage, as the 我的信息 page (the
+    project's stored progress: verified and pending records, up to a loss).
 
     Each lead is annotated with `furthest` (a Stage value or NO_STAGE) and `furthest_label`.
     Queries: one.
     """
     leads: QuerySet[Project] = (
         Project.objects.filter(submitted_by=user)
-        .with_computed_progress(statuses=VERIFIED_ONLY)
         .select_related("department")
         .order_by("-created_at", "-id")
     )
     leads_list = list(leads)
     furthest: dict[int, int] = {}
     for lead in leads_list:
-        stage = lead.computed_stage_reached
+        stage = lead.stage_reached
         lead.furthest = NO_STAGE if stage is None else stage
         lead.furthest_label = Stage(lead.furthest).label if lead.furthest != NO_STAGE else ""
         furthest[lead.furthest] = furthest.get(lead.furthest, 0) + 1

@@ -190,7 +190,6 @@ class MyLeadTable(tables.Table):
     class Meta:
         empty_text = _("您还没有报送过信息。")
         attrs = {"class": "table data-table"}
-        order_by = ("-created_at",)
 
 
 class QueueTable(tables.Table):

@@ -372,10 +372,15 @@ def test_staff_member_follows_their_leads(client, staff_member, records, commerc
     staff = response.context["staff"]
     assert {lead.code: lead.furthest for lead in staff.leads} == {
         "P001": Stage.GROUNDBREAKING,
-        "P002": Stage.INTENT,
+        "P002": Stage.SIGNED,  # its signing is pending: reported, as on 我的信息
         "P009": Stage.LEAD,
     }
     assert staff.lost == 1
+    mine = client.get(reverse("projects:my_leads")).context["table"]
+    assert [row.record.code for row in mine.rows] == [lead.code for lead in staff.leads]
+    assert [row.record.stage_reached for row in mine.rows] == [
+        lead.stage_reached for lead in staff.leads
+    ]
     page = response.content.decode()
     assert "我提供的信息" in page and "开工建设" in page and "已流失" in page
     assert "投资方转投外地" in page and "别人提供的项目" not in page

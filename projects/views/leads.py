@@ -35,7 +35,12 @@ def lead_create(request):
 @require(Role.STAFF_LIAISON_OR_OFFICE)
 def my_leads(request):
     """What became of the leads the user submitted (whatever their department now is)."""
-    leads = Project.objects.filter(submitted_by=request.user).select_related("department")
+    # Newest first, as the staff member's home lists them (competition.home.staff_home).
+    leads = (
+        Project.objects.filter(submitted_by=request.user)
+        .select_related("department")
+        .order_by("-created_at", "-id")
+    )
     table = MyLeadTable(leads)
     if response := export_response(request, table, title=_("我的信息"), filename="my-leads"):
         return response
