@@ -7,7 +7,6 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
 from competition.forms import LeagueParams
 from competition.home import active_competition
@@ -19,9 +18,8 @@ from competition.tables import LeagueExportTable, LeagueTable, counted_records_t
 from departments.models import Department
 from departments.roles import Role, roles_of
 from web.access import require
-from web.tables import configure
+from web.tables import configure, export_response
 
-EXPORT_FORMATS = ("csv", "xlsx")
 # The rank change compares with the snapshot this many days earlier.
 COMPARE_DAYS = 7
 
@@ -57,10 +55,14 @@ def league(request):
         as_of, group = params.cleaned_data["as_of"], params.cleaned_data["group"]
         league, stored = league_to_show(competition, as_of=as_of)
         rows = [r for r in league.rows if group is None or r.group_id == group.pk]
-        export = request.GET.get("_export")
-        if export in EXPORT_FORMATS:
-            name = f"{competition.name}-排名-{as_of.isoformat()}.{export}"
-            return TableExport(export, LeagueExportTable(rows)).response(filename=name)
+        export = export_response(
+            request,
+            LeagueExportTable(rows),
+            title=_("排名"),
+            filename=f"{competition.name}-{_('排名')}-{as_of.isoformat()}",
+        )
+        if export:
+            return export
         compared_to = as_of - timedelta(days=COMPARE_DAYS)
         previous = stored_ranks(competition, as_of=compared_to)
         table = LeagueTable(

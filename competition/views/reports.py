@@ -26,6 +26,7 @@ from competition.models import Competition, Report
 from competition.reports import service
 from departments.roles import Role, Roles, roles_of
 from web.access import require
+from web.downloads import filename
 
 PER_PAGE = 30
 
@@ -153,7 +154,7 @@ def report_download(request, report_id):
         handle,
         content_type="application/pdf",
         as_attachment=False,
-        filename=service.download_name(report),
+        filename=filename(service.download_name(report)),
     )
 
 

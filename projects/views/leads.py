@@ -37,7 +37,7 @@ def my_leads(request):
     """What became of the leads the user submitted (whatever their department now is)."""
     leads = Project.objects.filter(submitted_by=request.user).select_related("department")
     table = MyLeadTable(leads)
-    if response := export_response(request, table, title=_("我的信息"), filename="my-leads"):
+    if response := export_response(request, table, title=_("我的信息")):
         return response
     configure(request, table)
     return render(request, "projects/my_leads.html", {"table": table})
@@ -54,7 +54,7 @@ def lead_list(request):
         request=request,
     )
     table = LeadTable(lead_filter.qs)
-    if response := export_response(request, table, title=_("信息"), filename="leads"):
+    if response := export_response(request, table, title=_("信息")):
         return response
     configure(request, table)
     # Counts follow the filters.
