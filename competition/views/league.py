@@ -15,6 +15,7 @@ from competition.models import METRICS, Competition
 from competition.scoring import compute_league
 from competition.scoring import explain as explain_rules
 from competition.tables import LeagueExportTable, LeagueTable, counted_records_table
+from competition.views.as_of import as_of_from_query, moved_notice, shown_as_of
 from departments.models import Department
 from departments.roles import Role, roles_of
 from web.access import require
@@ -39,7 +40,8 @@ def _league_params(request):
 @require(Role.LIAISON_LEADER_OR_OFFICE)
 def league(request):
     """The league of a date as a table: its stored snapshot, or computed live when the
-    date has none (never stored from here: reading a page writes nothing).
+    date has none (never stored from here: reading a page writes nothing). A date outside
+    the window or after today is moved inside, and the page says so (views.as_of).
 
     Queries, whatever the number of departments: session, user, roles (2), the form's
     competition (and group) lookup, the snapshot rows (when the date has none,
@@ -48,11 +50,13 @@ def league(request):
     """
     params = LeagueParams(_league_params(request))
     context = {"params": params, "table": None}
-    if params.is_valid() and params.cleaned_data["as_of"] > timezone.localdate():
-        params.add_error("as_of", _("统计日期不能晚于今天。"))
     if params.is_valid():
         competition = params.cleaned_data["competition"]
-        as_of, group = params.cleaned_data["as_of"], params.cleaned_data["group"]
+        requested, group = params.cleaned_data["as_of"], params.cleaned_data["group"]
+        as_of = shown_as_of(competition, requested, today=timezone.localdate())
+        # The date field shows the date the table is for, not the one that was moved.
+        params.data = params.data.copy()
+        params.data["as_of"] = as_of.isoformat()
         league, stored = league_to_show(competition, as_of=as_of)
         rows = [r for r in league.rows if group is None or r.group_id == group.pk]
         export = export_response(
@@ -73,6 +77,9 @@ def league(request):
             table=table,
             competition=competition,
             as_of=as_of,
+            # No notice for the default date (today), moved to a finished window's end.
+            as_of_notice=request.GET.get("as_of")
+            and moved_notice(competition, requested=requested, shown=as_of),
             stale=stored and is_behind(competition, as_of=as_of),
             compared_to=compared_to if previous else None,
         )
@@ -85,26 +92,20 @@ def _competition_department(competition_id, department_id):
     return competition, department
 
 
-def _as_of(request):
-    try:
-        return timezone.datetime.fromisoformat(request.GET["as_of"]).date()
-    except (KeyError, ValueError):
-        return timezone.localdate()
-
-
 @require(Role.LIAISON_LEADER_OR_OFFICE)
 def explain(request, competition_id, department_id):
     """The formula of DOMAIN.md filled in with one department's numbers."""
     competition, department = _competition_department(competition_id, department_id)
-    as_of = _as_of(request)
-    league = compute_league(competition, as_of=as_of)
+    as_of = as_of_from_query(request, competition, today=timezone.localdate())
+    league = compute_league(competition, as_of=as_of.day)
     result = next((r for r in league.rows if r.department_id == department.id), None)
     if result is None:
         raise Http404(_("该部门未参加此竞赛。"))
     context = {
         "competition": competition,
         "department": department,
-        "as_of": as_of,
+        "as_of": as_of.day,
+        "as_of_notice": as_of.notice,
         "league": league,
         "result": result,
         "explanation": explain_rules.explain(result, league=league),
@@ -119,13 +120,16 @@ def counted_records(request, competition_id, department_id, metric):
     competition, department = _competition_department(competition_id, department_id)
     if metric not in METRICS or not roles.can_read_department(department.id):
         raise Http404
-    as_of = _as_of(request)
-    table = counted_records_table(competition, department=department, metric=metric, as_of=as_of)
+    as_of = as_of_from_query(request, competition, today=timezone.localdate())
+    table = counted_records_table(
+        competition, department=department, metric=metric, as_of=as_of.day
+    )
     configure(request, table, per_page=50)
     context = {
         "competition": competition,
         "department": department,
-        "as_of": as_of,
+        "as_of": as_of.day,
+        "as_of_notice": as_of.notice,
         "metric_label": dict(explain_rules.METRIC_LABELS)[metric],
         "table": table,
     }
