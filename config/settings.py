@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONE, SELF
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -125,6 +125,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "web.middleware.AdminContentSecurityPolicyMiddleware",  # inside CSP's: before its header
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -329,6 +330,9 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [SELF],
     }
 }
+# The admin's pages only (web.middleware): Django's admin and simple-history write inline
+# style attributes. Styles only; scripts stay 'self' there too.
+ADMIN_CSP_UPDATE = {"style-src": [UNSAFE_INLINE]}
 
 # Celery: no broker configured means every task runs in-process (embedded mode).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
