@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SecurityEvent
-from web.dates import DateInput
+from web.dates import BoundedDateFilter, DateInput
 
 
 def _day_start(day):
@@ -21,10 +21,8 @@ class SecurityEventFilter(django_filters.FilterSet):
     )
     username = django_filters.CharFilter(label=_("用户名"), lookup_expr="icontains")
     address = django_filters.CharFilter(label=_("IP地址"), method="filter_address")
-    date_from = django_filters.DateFilter(
-        label=_("起始日期"), method="filter_from", widget=DateInput()
-    )
-    date_to = django_filters.DateFilter(label=_("截止日期"), method="filter_to", widget=DateInput())
+    date_from = BoundedDateFilter(label=_("起始日期"), method="filter_from", widget=DateInput())
+    date_to = BoundedDateFilter(label=_("截止日期"), method="filter_to", widget=DateInput())
 
     class Meta:
         model = SecurityEvent

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit import changes as audit
 from departments.models import Department
-from web.dates import DateInput
+from web.dates import BoundedDateField
 
 
 class AuditFilterForm(forms.Form):
@@ -19,8 +19,8 @@ class AuditFilterForm(forms.Form):
         required=False,
         empty_label=_("全部"),
     )
-    date_from = forms.DateField(label=_("起始日期"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("截止日期"), required=False, widget=DateInput())
+    date_from = BoundedDateField(label=_("起始日期"), required=False)
+    date_to = BoundedDateField(label=_("截止日期"), required=False)
     department = forms.ModelChoiceField(
         label=_("部门"), queryset=Department.objects.all(), required=False, empty_label=_("全部")
     )

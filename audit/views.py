@@ -28,7 +28,7 @@ def change_log(request):
     else:
         rows = audit.change_rows(**filters)
     table = AuditTable(AuditEntries(rows))
-    if response := export_response(request, table, title=_("修改记录"), filename="audit"):
+    if response := export_response(request, table, title=_("修改记录")):
         return response
     configure(request, table)
     return render(
@@ -48,7 +48,7 @@ def security_log(request):
     events = SecurityEvent.objects.select_related("user__person")
     event_filter = SecurityEventFilter(request.GET, queryset=events, request=request)
     table = SecurityEventTable(event_filter.qs)
-    if response := export_response(request, table, title=_("安全事件"), filename="security"):
+    if response := export_response(request, table, title=_("安全事件")):
         return response
     configure(request, table)
     return render(

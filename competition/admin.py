@@ -5,6 +5,8 @@ every other writer does: the history row, the stale marker and the recompute fol
 """
 
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminDateWidget
+from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -12,6 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from competition import services
 from competition.models import Competition, MetricWeight, Quota, Report, Snapshot
 from departments.admin import CachedDepartmentChoicesMixin
+from web.dates import BoundedDateField
 
 QUOTA_FIELDS = [
     "visit_batches",
@@ -93,6 +96,10 @@ class CompetitionAdmin(SavedThroughServices, SimpleHistoryAdmin):
     ordering = ["-start_date", "name"]
     date_hierarchy = "start_date"
     inlines = [MetricWeightInline, QuotaInline]
+    # A window at the ends of the calendar would make every league page step off it.
+    formfield_overrides = {
+        models.DateField: {"form_class": BoundedDateField, "widget": AdminDateWidget}
+    }
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_department_count=Count("quotas"))

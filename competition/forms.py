@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from competition.models import Competition
 from departments.models import DepartmentGroup
+from web.dates import BoundedDateField
 
 
 class LeagueParams(forms.Form):
@@ -18,10 +19,7 @@ class LeagueParams(forms.Form):
     competition = forms.ModelChoiceField(
         queryset=Competition.objects.all(), label=_("竞赛"), empty_label=None
     )
-    as_of = forms.DateField(
-        label=_("统计日期"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    as_of = BoundedDateField(label=_("统计日期"))
     group = forms.ModelChoiceField(
         queryset=DepartmentGroup.objects.all(),
         label=_("分组"),

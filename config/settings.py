@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONE, SELF
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -125,6 +125,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "web.middleware.AdminContentSecurityPolicyMiddleware",  # inside CSP's: before its header
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -260,6 +261,15 @@ EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 # sheet longer than that is refused with one message (a province's whole year fits).
 LEDGER_MAX_BYTES = envint("LEDGER_MAX_BYTES", 10 * 1024 * 1024)
 LEDGER_MAX_ROWS = envint("LEDGER_MAX_ROWS", 50_000)
+# Request bodies (README, Production: the reverse proxy's client_max_body_size is the hard
+# cap). Form fields but files: 2.5 MiB (Django's default). Uploaded files above 2.5 MiB
+# are spooled to temporary files (FILE_UPLOAD_TEMP_DIR, the system's by default) rather
+# than held in memory, then refused above EVIDENCE_MAX_BYTES / LEDGER_MAX_BYTES.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# Django's 1000 is too few: a competition's admin page posts about 10 fields per quota,
+# and 100 departments take part (tests/test_request_limits.py).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = envint("DATA_UPLOAD_MAX_NUMBER_FIELDS", 5000)
 
 # Security: production-like defaults when DEBUG is off; every one can be relaxed by env.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -334,6 +344,9 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [SELF],
     }
 }
+# The admin's pages only (web.middleware): Django's admin and simple-history write inline
+# style attributes. Styles only; scripts stay 'self' there too.
+ADMIN_CSP_UPDATE = {"style-src": [UNSAFE_INLINE]}
 
 # Celery: no broker configured means every task runs in-process (embedded mode).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

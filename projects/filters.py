@@ -27,6 +27,7 @@ from projects.models import (
     Visit,
     reward_eligible_q,
 )
+from web.dates import BoundedDateFromToRangeFilter
 
 
 # Counts --------------------------------------------------------------------------------
@@ -134,7 +135,7 @@ class ProjectFilter(filters.FilterSet):
         label=_("责任人"), field_name="responsible_person", lookup_expr="icontains"
     )
     lost = filters.BooleanFilter(label=_("已流失"), method="filter_lost", widget=AnyYesNo)
-    last = filters.DateFromToRangeFilter(
+    last = BoundedDateFromToRangeFilter(
         label=_("最近节点日期"), field_name="last_milestone_on", widget=DateRange
     )
 
@@ -214,7 +215,7 @@ class VisitFilter(filters.FilterSet):
         empty_label=_("全部"),
         widget=forms.Select,
     )
-    date = filters.DateFromToRangeFilter(
+    date = BoundedDateFromToRangeFilter(
         label=_("接待日期"), field_name="occurred_on", widget=DateRange
     )
     has_project = filters.BooleanFilter(

@@ -12,6 +12,7 @@ from projects.access import lead_departments, writable_departments
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit, not_in_future
 from projects.services import status_after_edit
 from projects.validation import check_lost_on
+from web.dates import BoundedDateField
 
 
 class DateInput(forms.DateInput):
@@ -79,7 +80,7 @@ def version_of(updated_at) -> str:
 
 
 class LostForm(forms.Form):
-    lost_on = forms.DateField(label=_("流失日期"), widget=DateInput, validators=[not_in_future])
+    lost_on = BoundedDateField(label=_("流失日期"), widget=DateInput, validators=[not_in_future])
     lost_reason = forms.CharField(
         label=_("流失原因"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -147,6 +148,7 @@ class MilestoneForm(ReviewedRecordForm):
     class Meta:
         model = Milestone
         fields = ["stage", "occurred_on", "evidence"]
+        field_classes = {"occurred_on": BoundedDateField}
 
     def needs_evidence(self) -> bool:
         # A lead has nothing to prove yet; every later stage has a document or photo.
@@ -191,7 +193,7 @@ class ReceiptForm(ReviewedRecordForm):
         model = Receipt
         fields = ["occurred_on", "amount", "evidence"]
         widgets = {"amount": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"})}
-        field_classes = {"amount": FiniteDecimalField}
+        field_classes = {"amount": FiniteDecimalField, "occurred_on": BoundedDateField}
 
 
 class VisitForm(forms.ModelForm):
@@ -210,6 +212,7 @@ class VisitForm(forms.ModelForm):
             "occurred_on": DateInput(),
             "persons": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
         }
+        field_classes = {"occurred_on": BoundedDateField}
 
     def __init__(self, *args, roles: Roles, **kwargs):
         super().__init__(*args, **kwargs)

@@ -194,3 +194,13 @@ def worker(tmp_path):
 
     with running_worker(tmp_path) as proc:
         yield proc
+
+
+def download_name(response) -> str:
+    """The file name a browser saves `response` as, read from its Content-Disposition the
+    way browsers read it (RFC 6266: `filename*=UTF-8''…` before `filename="…"`)."""
+    from email.message import Message
+
+    message = Message()
+    message["Content-Disposition"] = response["Content-Disposition"]
+    return message.get_filename()

@@ -20,7 +20,7 @@ from audit import changes as audit
 from audit.retention import purge_audit
 from competition.models import Competition, MetricWeight, Quota
 from projects.models import Milestone, Project, Stage
-from tests.conftest import make_milestone, make_project, make_visit
+from tests.conftest import download_name, make_milestone, make_project, make_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +178,8 @@ def test_export_csv_and_xlsx_with_formulas_neutralised(as_office, liaison_client
     edit_project(liaison_client, project, responsible_person="+cmd|' /C calc'!A0")
 
     response = as_office.get(CHANGES, {"_export": "csv"})
-    assert response["Content-Disposition"].startswith('attachment; filename="audit-')
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert download_name(response) == "修改记录-2026-06-30.csv"
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["时间", "操作人", "IP地址"]
     cells = [cell for row in rows[1:] for cell in row]

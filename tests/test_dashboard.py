@@ -174,10 +174,20 @@ def test_past_date_and_chosen_competition(client, leader, records, competition):
 
 
 @pytest.mark.django_db
-def test_before_the_window_starts(client, leader, competition):
-    page = _page(client, leader, as_of="2026-02-01")
+def test_before_the_window_starts(client, leader, competition, time_machine):
+    time_machine.move_to(datetime(2026, 2, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    page = _page(client, leader)
     assert "百日竞赛将于2026-03-01开始（共100天）" in page
     assert 'id="headline"' not in page
+
+
+@pytest.mark.django_db
+def test_a_date_before_the_window_shows_its_first_day_and_says_so(
+    client, leader, records, competition
+):
+    page = _page(client, leader, competition=competition.pk, as_of="2026-02-01")
+    assert "已按 2026-03-01 显示" in page
+    assert _headline(page).startswith("截至3月1日，百日竞赛已进行第1天")
 
 
 @pytest.mark.django_db
@@ -295,9 +305,11 @@ def test_a_date_without_a_snapshot_is_computed_live_and_nothing_is_stored(
 
 
 @pytest.mark.django_db
-def test_a_future_date_is_computed_live_and_not_stored(client, leader, records, competition):
+def test_a_future_date_shows_today_says_so_and_stores_nothing(client, leader, records, competition):
     page = _page(client, leader, competition=competition.pk, as_of="2026-05-20")
-    assert "截至5月20日" in page
+    assert "统计日期 2026-05-20 不在可统计的范围内" in page and "已按 2026-04-30 显示" in page
+    assert "截至4月30日" in page
+    assert 'value="2026-04-30"' in page  # the date field shows the date of the figures
     assert not Snapshot.objects.exists()
 
 

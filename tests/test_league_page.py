@@ -72,10 +72,27 @@ def test_league_defaults_to_the_active_competition_and_today(client, comp, leade
     assert response.context["as_of"] == date(2026, 1, 20)
 
 
-def test_future_date_is_refused_with_a_message(client, comp, leader):
+def test_a_future_date_shows_today_and_says_so(client, comp, leader):
     response = get(client, leader, "/league/", competition=comp.pk, as_of="2026-02-01")
-    assert response.context["table"] is None
-    assert "统计日期不能晚于今天" in response.content.decode()
+    assert response.context["as_of"] == date(2026, 1, 20)
+    page = response.content.decode()
+    assert "统计日期 2026-02-01 不在可统计的范围内" in page and "已按 2026-01-20 显示" in page
+    assert 'value="2026-01-20"' in page  # the date field shows the date of the table
+
+
+def test_a_date_before_the_window_shows_its_first_day_and_says_so(client, comp, leader):
+    response = get(client, leader, "/league/", competition=comp.pk, as_of="2025-06-01")
+    assert response.context["as_of"] == date(2026, 1, 1)
+    assert "已按 2026-01-01 显示" in response.content.decode()
+
+
+def test_today_after_the_window_shows_its_last_day_without_a_notice(
+    client, comp, leader, time_machine
+):
+    time_machine.move_to("2026-05-01 12:00 +08:00")
+    response = get(client, leader, "/league/", competition=comp.pk)
+    assert response.context["as_of"] == date(2026, 4, 10)
+    assert "不在可统计的范围内" not in response.content.decode()
 
 
 def test_filter_by_group(client, comp, leader, groups):

@@ -18,7 +18,7 @@ from departments.models import Department, DepartmentGroup
 from projects import services
 from projects.forms import version_of
 from projects.models import Milestone, Project, Receipt, Stage, Visit
-from tests.conftest import make_milestone, make_project, make_receipt, make_visit
+from tests.conftest import download_name, make_milestone, make_project, make_receipt, make_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,7 @@ def test_project_list_exports_csv_and_xlsx_of_all_filtered_rows(as_office, comme
         make_project(commerce, code=f"X{i:02d}", name=f"项目{i:02d}")
     response = as_office.get(reverse("projects:list"), {"_export": "csv", "q": "项目"})
     assert response["Content-Type"].startswith("text/csv")
-    assert 'filename="projects-2026-06-30.csv"' in response["Content-Disposition"]
+    assert download_name(response) == "项目-2026-06-30.csv"
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff项目编号,项目名称")
     assert len(text.strip().splitlines()) == 31

@@ -9,9 +9,11 @@ gets a clear message next to its field instead of a server error.
 
 from datetime import date
 
+import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import DateRangeField, RangeField
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
@@ -68,3 +70,22 @@ class BoundedDateField(forms.DateField):
     def to_python(self, value):
         result = super().to_python(value)
         return None if result is None else check_in_range(result)
+
+
+class BoundedDateRangeField(DateRangeField):
+    """django-filter's date range field ("from"/"to") with a BoundedDateField at each end."""
+
+    def __init__(self, *args, **kwargs):
+        RangeField.__init__(self, (BoundedDateField(), BoundedDateField()), *args, **kwargs)
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    """A django-filter date filter that refuses dates outside EARLIEST..LATEST."""
+
+    field_class = BoundedDateField
+
+
+class BoundedDateFromToRangeFilter(django_filters.DateFromToRangeFilter):
+    """A django-filter date range filter that refuses dates outside EARLIEST..LATEST."""
+
+    field_class = BoundedDateRangeField

@@ -60,3 +60,30 @@ def mark_session_refreshed(session) -> None:
     """Note that `session` is being saved now (on logging in, say): the next minute of
     requests need not save it again."""
     session[IdleSessionMiddleware.KEY] = int(time.time())
+
+
+class AdminContentSecurityPolicyMiddleware:
+    """The admin's own additions to the Content-Security-Policy (settings.ADMIN_CSP_UPDATE),
+    on the admin's pages only: the rest of the site keeps the strict policy.
+
+    Django's admin and django-simple-history's history page write a few inline styles
+    (`style="…"`, a `<style>` on some changelists), which the site's `style-src 'self'`
+    blocks. django-csp 4 reads per-response additions from `response._csp_update` (what its
+    `csp_update` decorator sets), which cannot wrap `admin.site.urls`; so this middleware
+    sets it for every response of a view in the admin's namespace. It must come after
+    csp.middleware.CSPMiddleware in MIDDLEWARE, so that it runs before that one writes
+    the header.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.app_name == "admin":
+            update = getattr(response, "_csp_update", None) or {}
+            for directive, sources in settings.ADMIN_CSP_UPDATE.items():
+                update[directive] = [*update.get(directive, []), *sources]
+            response._csp_update = update
+        return response

@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from web.csvsafe import safe_table_export
+from web.downloads import attachment
 
 EXPORT_FORMATS = ("csv", "xlsx")
 PER_PAGE = 25
@@ -26,11 +27,13 @@ def is_export(request) -> bool:
     return request.GET.get("_export") in EXPORT_FORMATS
 
 
-def export_response(request, table, *, title: str, filename: str):
+def export_response(request, table, *, title: str, filename: str | None = None):
     """The table as CSV or XLSX when the query string asks for it (`_export=`), else None.
 
     Every filtered row is exported, not just the page on screen; text that a spreadsheet
-    would run as a formula is neutralised (web.csvsafe).
+    would run as a formula is neutralised (web.csvsafe). The file is named `filename`
+    (without its extension; by default the title and today's date), in Chinese as the
+    users read it (web.downloads).
     """
     if not is_export(request):
         return None
@@ -41,9 +44,8 @@ def export_response(request, table, *, title: str, filename: str):
     if export_format == "csv":
         content = "\ufeff" + content  # a BOM, so that Excel opens the Chinese text as UTF-8
     response = HttpResponse(content, content_type=exporter.content_type())
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.{export_format}"'
-    return response
+    stem = filename or f"{title}-{timezone.localdate().isoformat()}"
+    return attachment(response, f"{stem}.{export_format}")
 
 
 NOWRAP = {"td": {"class": "nowrap"}}

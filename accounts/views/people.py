@@ -32,7 +32,7 @@ def _people():
 def people_list(request):
     people_filter = PeopleFilter(request.GET, queryset=_people(), request=request)
     table = PeopleTable(people_filter.qs)
-    if response := export_response(request, table, title=_("账号"), filename="accounts"):
+    if response := export_response(request, table, title=_("账号")):
         return response
     configure(request, table)
     return render(request, "accounts/people_list.html", {"filter": people_filter, "table": table})

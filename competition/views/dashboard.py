@@ -24,8 +24,10 @@ from competition.league.stored import is_behind, league_to_show
 from competition.models import Competition
 from competition.scoring import League, diagnostics, window_for
 from competition.scoring.progress import cumulative_progress
+from competition.views.as_of import moved_notice, shown_as_of
 from departments.roles import Role
 from web.access import require
+from web.dates import BoundedDateField
 
 
 class DashboardParams(forms.Form):
@@ -37,11 +39,7 @@ class DashboardParams(forms.Form):
         required=False,
         empty_label=_("进行中的竞赛"),
     )
-    as_of = forms.DateField(
-        label=_("统计日期"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    as_of = BoundedDateField(label=_("统计日期"), required=False)
 
 
 def _body_context(league: League) -> dict:
@@ -92,14 +90,24 @@ def dashboard(request):
     today = timezone.localdate()
     # Unbound without a query string, so that the date field shows today.
     params = DashboardParams(request.GET or None, initial={"as_of": today})
-    chosen, as_of = None, today
+    chosen, typed = None, None
     if params.is_valid():
-        chosen = params.cleaned_data["competition"]
-        as_of = params.cleaned_data["as_of"] or today
+        chosen, typed = params.cleaned_data["competition"], params.cleaned_data["as_of"]
     competition = chosen or active_competition(today=today)
-    context = {"params": params, "competition": competition, "as_of": as_of}
+    context = {"params": params, "competition": competition, "as_of": typed or today}
     if competition is not None:
+        as_of = shown_as_of(competition, typed or today, today=today)
+        # The date field shows the date the figures are for, not the one moved.
+        if typed:
+            params.data = params.data.copy()
+            params.data["as_of"] = as_of.isoformat()
+        else:
+            params.initial["as_of"] = as_of
         figures, stored = dashboard_figures(competition, as_of=as_of)
         context.update(figures)
-        context["stale"] = stored and is_behind(competition, as_of=as_of)
+        context.update(
+            as_of=as_of,
+            as_of_notice=typed and moved_notice(competition, requested=typed, shown=as_of),
+            stale=stored and is_behind(competition, as_of=as_of),
+        )
     return render(request, "competition/dashboard.html", context)

@@ -7,7 +7,6 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
 from competition.forms import LeagueParams
 from competition.home import active_competition
@@ -16,12 +15,12 @@ from competition.models import METRICS, Competition
 from competition.scoring import compute_league, tie_breaks
 from competition.scoring import explain as explain_rules
 from competition.tables import LeagueExportTable, LeagueTable, counted_records_table
+from competition.views.as_of import as_of_from_query, moved_notice, shown_as_of
 from departments.models import Department
 from departments.roles import Role, roles_of
 from web.access import require
-from web.tables import configure
+from web.tables import configure, export_response
 
-EXPORT_FORMATS = ("csv", "xlsx")
 # The rank change compares with the snapshot this many days earlier.
 COMPARE_DAYS = 7
 
@@ -41,7 +40,8 @@ def _league_params(request):
 @require(Role.LIAISON_LEADER_OR_OFFICE)
 def league(request):
     """The league of a date as a table: its stored snapshot, or computed live when the
-    date has none (never stored from here: reading a page writes nothing).
+    date has none (never stored from here: reading a page writes nothing). A date outside
+    the window or after today is moved inside, and the page says so (views.as_of).
 
     Queries, whatever the number of departments: session, user, roles (2), the form's
     competition (and group) lookup, the snapshot rows (when the date has none,
@@ -50,17 +50,23 @@ def league(request):
     """
     params = LeagueParams(_league_params(request))
     context = {"params": params, "table": None}
-    if params.is_valid() and params.cleaned_data["as_of"] > timezone.localdate():
-        params.add_error("as_of", _("统计日期不能晚于今天。"))
     if params.is_valid():
         competition = params.cleaned_data["competition"]
-        as_of, group = params.cleaned_data["as_of"], params.cleaned_data["group"]
+        requested, group = params.cleaned_data["as_of"], params.cleaned_data["group"]
+        as_of = shown_as_of(competition, requested, today=timezone.localdate())
+        # The date field shows the date the table is for, not the one that was moved.
+        params.data = params.data.copy()
+        params.data["as_of"] = as_of.isoformat()
         league, stored = league_to_show(competition, as_of=as_of)
         rows = [r for r in league.rows if group is None or r.group_id == group.pk]
-        export = request.GET.get("_export")
-        if export in EXPORT_FORMATS:
-            name = f"{competition.name}-排名-{as_of.isoformat()}.{export}"
-            return TableExport(export, LeagueExportTable(rows)).response(filename=name)
+        export = export_response(
+            request,
+            LeagueExportTable(rows),
+            title=_("排名"),
+            filename=f"{competition.name}-{_('排名')}-{as_of.isoformat()}",
+        )
+        if export:
+            return export
         compared_to = as_of - timedelta(days=COMPARE_DAYS)
         previous = stored_ranks(competition, as_of=compared_to)
         table = LeagueTable(
@@ -75,6 +81,9 @@ def league(request):
             cap=competition.cap,
             competition=competition,
             as_of=as_of,
+            # No notice for the default date (today), moved to a finished window's end.
+            as_of_notice=request.GET.get("as_of")
+            and moved_notice(competition, requested=requested, shown=as_of),
             stale=stored and is_behind(competition, as_of=as_of),
             compared_to=compared_to if previous else None,
         )
@@ -126,26 +135,20 @@ def _competition_department(competition_id, department_id):
     return competition, department
 
 
-def _as_of(request):
-    try:
-        return timezone.datetime.fromisoformat(request.GET["as_of"]).date()
-    except (KeyError, ValueError):
-        return timezone.localdate()
-
-
 @require(Role.LIAISON_LEADER_OR_OFFICE)
 def explain(request, competition_id, department_id):
     """The formula of DOMAIN.md filled in with one department's numbers."""
     competition, department = _competition_department(competition_id, department_id)
-    as_of = _as_of(request)
-    league = compute_league(competition, as_of=as_of)
+    as_of = as_of_from_query(request, competition, today=timezone.localdate())
+    league = compute_league(competition, as_of=as_of.day)
     result = next((r for r in league.rows if r.department_id == department.id), None)
     if result is None:
         raise Http404(_("该部门未参加此竞赛。"))
     context = {
         "competition": competition,
         "department": department,
-        "as_of": as_of,
+        "as_of": as_of.day,
+        "as_of_notice": as_of.notice,
         "league": league,
         "result": result,
         "explanation": explain_rules.explain(result, league=league),
@@ -163,13 +166,16 @@ def counted_records(request, competition_id, department_id, metric):
     competition, department = _competition_department(competition_id, department_id)
     if metric not in METRICS or not roles.can_read_department(department.id):
         raise Http404
-    as_of = _as_of(request)
-    table = counted_records_table(competition, department=department, metric=metric, as_of=as_of)
+    as_of = as_of_from_query(request, competition, today=timezone.localdate())
+    table = counted_records_table(
+        competition, department=department, metric=metric, as_of=as_of.day
+    )
     configure(request, table, per_page=50)
     context = {
         "competition": competition,
         "department": department,
-        "as_of": as_of,
+        "as_of": as_of.day,
+        "as_of_notice": as_of.notice,
         "metric_label": dict(explain_rules.METRIC_LABELS)[metric],
         "table": table,
     }

@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -20,6 +21,7 @@ from competition.ledger.writer import export_ledger
 from competition.models import Competition
 from departments.roles import Role
 from web.access import require
+from web.downloads import attachment
 from web.ratelimit import rate_limited
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -93,8 +95,7 @@ def ledger_template(request):
     buffer = io.BytesIO()
     write_template(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="ledger-template.xlsx"'
-    return response
+    return attachment(response, _("台账模板.xlsx"))
 
 
 @require(Role.LEADER_OR_OFFICE)
@@ -103,5 +104,7 @@ def ledger_export(request, competition_id):
     buffer = io.BytesIO()
     export_ledger(competition, buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="ledger-{competition.pk}.xlsx"'
-    return response
+    stamp = timezone.localdate().isoformat()
+    return attachment(
+        response, _("%(name)s-台账-%(day)s.xlsx") % {"name": competition.name, "day": stamp}
+    )

@@ -26,6 +26,8 @@ from competition.models import Competition, Report
 from competition.reports import service
 from departments.roles import Role, Roles, roles_of
 from web.access import require
+from web.dates import BoundedDateField
+from web.downloads import filename
 
 PER_PAGE = 30
 
@@ -40,10 +42,8 @@ class ReportRequestForm(forms.Form):
         widget=forms.RadioSelect,
         initial=Report.Kind.BULLETIN,
     )
-    as_of = forms.DateField(
-        label=gettext_lazy("统计日期"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=gettext_lazy("数据统计到这一天（含当天）。"),
+    as_of = BoundedDateField(
+        label=gettext_lazy("统计日期"), help_text=gettext_lazy("数据统计到这一天（含当天）。")
     )
 
     def clean_as_of(self):
@@ -153,7 +153,7 @@ def report_download(request, report_id):
         handle,
         content_type="application/pdf",
         as_attachment=False,
-        filename=service.download_name(report),
+        filename=filename(service.download_name(report)),
     )
 
 

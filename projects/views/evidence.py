@@ -3,11 +3,13 @@
 from pathlib import PurePath
 
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 
 from departments.roles import Role
 from projects.access import get_record_for_user
 from projects.evidence import stored_type
 from web.access import require
+from web.downloads import filename
 
 
 @require(Role.LIAISON_LEADER_OR_OFFICE)
@@ -20,7 +22,7 @@ def evidence(request, kind, pk):
         handle = record.evidence.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    name = f"{record.project.code}-{kind}-{record.pk}{PurePath(record.evidence.name).suffix}"
+    name = _download_name(record, kind)
     if kind_of_file is None:
         # Not a PDF or an image we recognise: never let the browser render it.
         response = FileResponse(
@@ -31,3 +33,15 @@ def evidence(request, kind, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _download_name(record, kind: str) -> str:
+    """What the browser saves the file as: the project, and which stage or receipt it
+    proves, as the office files them (FileResponse sends a Chinese name as `filename*`)."""
+    project = record.project
+    if kind == "milestone":
+        what = record.get_stage_display()
+    else:
+        what = _("资金到账%(day)s") % {"day": record.occurred_on.isoformat()}
+    suffix = PurePath(record.evidence.name).suffix
+    return filename(f"{project.code}-{project.name}-{what}{suffix}")

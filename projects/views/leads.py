@@ -42,7 +42,7 @@ def my_leads(request):
         .order_by("-created_at", "-id")
     )
     table = MyLeadTable(leads)
-    if response := export_response(request, table, title=_("我的信息"), filename="my-leads"):
+    if response := export_response(request, table, title=_("我的信息")):
         return response
     configure(request, table)
     return render(request, "projects/my_leads.html", {"table": table})
@@ -59,7 +59,7 @@ def lead_list(request):
         request=request,
     )
     table = LeadTable(lead_filter.qs)
-    if response := export_response(request, table, title=_("信息"), filename="leads"):
+    if response := export_response(request, table, title=_("信息")):
         return response
     configure(request, table)
     # Counts follow the filters.

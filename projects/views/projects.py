@@ -31,7 +31,7 @@ def project_list(request):
     projects = projects_for(roles).with_flags().select_related("department", "submitted_by__person")
     project_filter = ProjectFilter(request.GET, queryset=projects, request=request)
     table = ProjectTable(project_filter.qs)
-    if response := export_response(request, table, title=_("项目"), filename="projects"):
+    if response := export_response(request, table, title=_("项目")):
         return response
     configure(request, table)
     return render(

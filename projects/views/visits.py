@@ -22,7 +22,7 @@ def visit_list(request):
     visits = visits_for(roles).select_related("department", "project", "logged_by__person")
     visit_filter = VisitFilter(request.GET, queryset=visits, request=request)
     table = VisitTable(visit_filter.qs, roles=roles)
-    if response := export_response(request, table, title=_("客商接待"), filename="visits"):
+    if response := export_response(request, table, title=_("客商接待")):
         return response
     configure(request, table)
     # The speech's own figures: batches (批次) and persons (人次) of what is listed.
