@@ -383,3 +383,46 @@ def summarize(samples: list[Sample], *, seconds: float) -> list[str]:
     for sample in errors[:10]:
         lines.append(f"  error: {sample.kind}: {sample.detail}")
     return lines
+
+
+# Pages one at a time -----------------------------------------------------------------------
+# The floor: the password form, a page with nothing but the site's frame and a small form,
+# through the whole stack (login, session, roles, middleware). Every other page's
+# throughput is printed beside it (the target: at least half of it).
+FLOOR_PAGE = "/accounts/password/"
+
+
+def solo_throughput(browsers: list[Browser], path: str, *, seconds: float) -> tuple[float, int]:
+    """Requests per second `browsers` get from `path` together (one thread each, no pause),
+    as `ab -k -c len(browsers)` would measure it; and how many requests failed."""
+    done, failed = [0], [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def hammer(browser: Browser) -> None:
+        while time.monotonic() < deadline:
+            status, _, _ = browser.get(path)
+            with lock:
+                done[0] += 1
+                failed[0] += status >= 400
+        return None
+
+    threads = [threading.Thread(target=hammer, args=(b,)) for b in browsers]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return done[0] / (time.perf_counter() - began), failed[0]
+
+
+def solo_lines(results: list[tuple[str, str, float, int]]) -> list[str]:
+    """The printed table: each page's requests per second and its ratio to the floor's."""
+    floor = next(rate for _who, path, rate, _failed in results if path == FLOOR_PAGE)
+    lines = [f"  {'page':34} {'req/s':>7}  {'of floor':>8}"]
+    for who, path, rate, failed in results:
+        ratio = rate / floor if floor else 0
+        mark = "" if path == FLOOR_PAGE else ("  ok" if ratio >= 0.5 else "  below half")
+        errors = f"  errors {failed}" if failed else ""
+        lines.append(f"  {who + ' ' + path:34} {rate:7.1f}  {ratio:8.0%}{mark}{errors}")
+    return lines

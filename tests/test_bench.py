@@ -168,3 +168,14 @@ def test_the_load_test_starts_its_processes_in_the_repository():
 
     assert (lt.ROOT / "manage.py").is_file()
     assert (lt.ROOT / "config" / "gunicorn.py").is_file()
+
+
+def test_the_solo_table_prints_each_page_beside_the_floor():
+    from bench import loadtest as lt
+
+    lines = lt.solo_lines(
+        [("liaison", lt.FLOOR_PAGE, 80.0, 0), ("leader", "/league/", 60.0, 0), ("x", "/y/", 20, 2)]
+    )
+    assert "100%" in lines[1]
+    assert "75%" in lines[2] and lines[2].endswith("ok")
+    assert "25%  below half" in lines[3] and "errors 2" in lines[3]

@@ -50,6 +50,12 @@ class Command(BaseCommand):
         parser.add_argument("--web-workers", type=int, default=3)
         parser.add_argument("--web-threads", type=int, default=4)
         parser.add_argument("--force", action="store_true", help="数据库已有数据时仍然运行")
+        parser.add_argument(
+            "--solo-seconds",
+            type=float,
+            default=5,
+            help="负载前逐页测吞吐量的秒数（8个并发，0为跳过）",
+        )
 
     def handle(self, *args, **o):
         if connection.vendor != "postgresql":
@@ -168,6 +174,9 @@ class Command(BaseCommand):
             f"{len(liaisons)} liaisons and {len(leaders)} leaders logged in through the login form."
         )
 
+        if o["solo_seconds"] > 0:
+            self._solo(browsers, liaisons, leaders, seconds=o["solo_seconds"])
+
         written = lt.Written()
         deadline = time.monotonic() + o["seconds"]
         threads = [
@@ -215,6 +224,28 @@ class Command(BaseCommand):
         self._check_league(data)
         if errors:
             raise CommandError(f"{errors} requests failed (the target is none).")
+
+    def _solo(self, browsers, liaisons, leaders, *, seconds: float) -> None:
+        """Each page alone, 8 users at once without pauses, before the load: requests per
+        second beside the floor's, measured in this run on this machine."""
+        pages = [
+            ("liaison", lt.FLOOR_PAGE),
+            ("liaison", "/"),
+            ("liaison", "/projects/visits/new/"),
+            ("liaison", "/projects/"),
+            ("liaison", "/projects/visits/"),
+            ("leader", "/"),
+            ("leader", "/league/"),
+            ("leader", "/dashboard/"),
+        ]
+        results = []
+        for who, path in pages:
+            users = (liaisons if who == "liaison" else leaders)[:8]
+            rate, failed = lt.solo_throughput([browsers[u] for u in users], path, seconds=seconds)
+            results.append((who, path, rate, failed))
+        self.stdout.write(f"Each page alone ({seconds:g} s, 8 users at once, no pauses):")
+        for line in lt.solo_lines(results):
+            self.stdout.write(line)
 
     # Checks ------------------------------------------------------------------------
     def _check_writes(self, written: lt.Written) -> None:
