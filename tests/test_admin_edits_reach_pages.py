@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from competition import charts
 from competition.league.rows import format_score
 from competition.models import DEFAULT_WEIGHTS, Competition, MetricWeight, Quota, Snapshot
 from competition.reports import service
@@ -187,7 +188,7 @@ def assert_everywhere(client, comp, name: str, *, score_before: str | None = Non
     for rows in (csv_rows, xlsx_rows):
         assert rows[name]["得分"] == format_score(row.score)
     score = percent(row.score)
-    assert format_score(row.score) in league_row_cells(league_page(client, comp), name)
+    assert charts.percent(row.score) in league_row_cells(league_page(client, comp), name)
     # The dashboard's and the bulletin's score charts label each bar "name score".
     assert f"{name} {score}" in dashboard_text(client, comp)
     assert f"{name} {score}" in next_bulletin(comp)
@@ -222,7 +223,7 @@ def test_admin_edits_reach_the_league_exports_dashboard_and_bulletin(
     admin_change(client, comp, {f"{row}-visit_batches": "4"}, django_capture_on_commit_callbacks)
     assert Quota.objects.get(competition=comp, department=commerce).visit_batches == 4
     # One visit against 4 × 20% of the window (day 20 of 100): 125% of the timeline target.
-    assert "1 / 4 125%" in league_row_cells(league_page(client, comp), new)
+    assert "1 / 4 125.0%" in league_row_cells(league_page(client, comp), new)
     assert f"{new} 综合经济部门 · 组内第1 1/4 125.0%" in next_bulletin(comp)
     assert_everywhere(client, comp, new, score_before=before)
 

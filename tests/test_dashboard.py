@@ -234,9 +234,11 @@ def _more_records(competition, n):
 
 # session, user, person + liaison_for (roles: 2), the competition (active_competition, or
 # the form's lookup of the chosen one), the snapshot rows joined to their departments, the
-# project mix, progress (targets, visits by date, stage figures by date: 3), the form's
-# competition choices.
-EXPECTED_STORED = 11
+# projects' version (last edit, count), the form's competition choices: 8 when the body of
+# that version is cached; drawing it adds the project mix and progress (targets, visits by
+# date, stage figures by date: 3).
+EXPECTED_CACHED = 8
+EXPECTED_STORED = EXPECTED_CACHED + 4
 
 
 @pytest.mark.parametrize("more", [0, 12])
@@ -250,6 +252,8 @@ def test_constant_queries_for_few_and_many_records(
     with django_assert_num_queries(EXPECTED_STORED):
         page = client.get(URL).content.decode()
     assert page.count('class="bar') == 2 + more
+    with django_assert_num_queries(EXPECTED_CACHED):
+        assert client.get(URL).content.decode().count('class="bar') == 2 + more
 
 
 @pytest.mark.parametrize("more", [0, 12])
@@ -263,13 +267,14 @@ def test_constant_queries_with_parameters(
     params = {"competition": competition.pk, "as_of": "2026-04-15"}
     client.get(URL, params)
     # The chosen competition is looked up by the form instead of active_competition.
-    with django_assert_num_queries(EXPECTED_STORED):
+    with django_assert_num_queries(EXPECTED_CACHED):
         client.get(URL, params)
 
 
-# As EXPECTED_STORED (the snapshot read finds no rows), plus compute_league's: quotas with
-# their departments, weights, visits by department, stage figures by department (4).
-EXPECTED_LIVE = EXPECTED_STORED + 4
+# As EXPECTED_STORED (the snapshot read finds no rows; no projects' version: a live league
+# is never cached), plus compute_league's: quotas with their departments, weights, visits
+# by department, stage figures by department (4).
+EXPECTED_LIVE = EXPECTED_STORED - 1 + 4
 
 
 @pytest.mark.parametrize("more", [0, 12])
@@ -353,3 +358,18 @@ def test_a_renamed_department_shows_its_new_name_at_once(
     yellow = _page(client, leader)
     yellow = yellow[yellow.index('id="yellow-cards"') : yellow.index('id="zero-results"')]
     assert "财政和国资局" in yellow and "财政局" not in yellow
+
+
+@pytest.mark.django_db
+def test_the_body_is_drawn_again_when_a_project_changes_or_a_recompute_stores(
+    client, leader, records, competition
+):
+    """Cached on the snapshot's version and the projects' version: a new project (which
+    announces nothing) changes the project mix at once; a recompute changes the rest."""
+    recompute_snapshots(competition, as_of=date(2026, 4, 30))
+    client.force_login(leader)
+    before = client.get(URL).content.decode()
+    project = make_project(records["p1"].department, "NEW1", industry=Industry.SERVICES)
+    after = client.get(URL).content.decode()
+    assert before != after
+    project.delete()
