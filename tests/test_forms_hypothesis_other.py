@@ -394,7 +394,7 @@ def test_ledger_upload_is_a_dry_run_whatever_the_file(office, content, name):
     client = logged_in(office)
     before = database_contents()
     upload = SimpleUploadedFile(name or "x", content)
-    response = client.post(reverse("ledger_import"), {"file": upload})
+    response = client.post(reverse("ledger_import"), BROWSER | {"file": upload})
     assert response.status_code == 200
     assert database_contents() == before
     report = response.context["report"]
