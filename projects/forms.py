@@ -9,7 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from departments.roles import Roles
 from projects import evidence
 from projects.access import lead_departments, writable_departments
-from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit, not_in_future
+from projects.models import (
+    CODE_MAX_LENGTH,
+    Milestone,
+    Project,
+    Receipt,
+    ReviewStatus,
+    Stage,
+    Visit,
+    not_in_future,
+)
 from projects.services import status_after_edit
 from projects.validation import check_lost_on
 
@@ -65,6 +74,8 @@ class ProjectForm(forms.ModelForm):
         self.fields["department"].queryset = writable_departments(roles)
         self.fields["department"].empty_label = None
         _single_department(self.fields["department"])
+        # The format's length, not the column's (the model's validator says why).
+        self.fields["code"].widget.attrs["maxlength"] = CODE_MAX_LENGTH
         if self.instance.pk is None:
             self.fields["code"].required = False
             self.fields["code"].help_text = _("留空则自动生成，如 XM-2026-0001。")

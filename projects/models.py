@@ -4,7 +4,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import (
     BooleanField,
@@ -31,6 +31,20 @@ from projects.validation import check_lost_on, check_stage_order
 # Stage, MILESTONE_STAGES and ReviewStatus live in projects.choices so that the stage rule
 # names them without the models; `from projects.models import Stage` works as before.
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+# Project codes (项目编号, README "Data entry"): letters, digits and hyphens, starting
+# and ending with a letter or digit, at most CODE_MAX_LENGTH characters (the column holds
+# 40, which leaves room and keeps codes one can read out on the phone; the message says
+# the number too). Automatic codes are "XM-<year>-<number>" (projects.services.next_code).
+CODE_MAX_LENGTH = 20
+validate_code = RegexValidator(
+    rf"\A(?=[A-Za-z0-9-]{{1,{CODE_MAX_LENGTH}}}\Z)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\Z",
+    message=_(
+        "项目编号只能由字母、数字和连字符（-）组成，以字母或数字开头和结尾，"
+        "不超过20个字符，如 XM-2026-0001。"
+    ),
+    code="invalid_code",
+)
 
 
 class Industry(models.TextChoices):
@@ -163,7 +177,7 @@ def progress_expressions(statuses=REPORTED_STATUSES) -> tuple[Expression, Expres
 class Project(models.Model):
     """An investment project; its stages are reached by dated milestones and receipts."""
 
-    code = models.CharField(_("项目编号"), max_length=40, unique=True)
+    code = models.CharField(_("项目编号"), max_length=40, unique=True, validators=[validate_code])
     name = models.CharField(_("项目名称"), max_length=200)
     investor = models.CharField(_("投资方"), max_length=200, blank=True)
     department = models.ForeignKey(
@@ -420,3 +434,23 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_on} {self.investor_org}"
+
+
+class CodeCounter(models.Model):
+    """The last number handed out for automatic project codes of one prefix and year.
+
+    Kept apart from the codes themselves so that a code typed by hand never moves the
+    numbering (projects.services.next_code skips a number already taken instead).
+    """
+
+    prefix = models.CharField(max_length=10)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="one_code_counter_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"

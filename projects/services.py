@@ -12,19 +12,25 @@ Review transitions (verify, return, resubmit) are compare-and-set updates,
 once, only the first one changes it; the other is told it was already handled.
 """
 
-import zlib
 from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model
-from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.changes import announce
-from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit
+from projects.models import (
+    CodeCounter,
+    Milestone,
+    Project,
+    Receipt,
+    ReviewStatus,
+    Stage,
+    Visit,
+)
 from projects.progress import refresh_progress
 from projects.validation import check_lost_on, check_stage_order
 
@@ -33,8 +39,13 @@ PENDING, VERIFIED, RETURNED = ReviewStatus.PENDING, ReviewStatus.VERIFIED, Revie
 # Fields whose change makes a verified record unverified: the office checked exactly these.
 COUNTED_FIELDS = frozenset({"stage", "occurred_on", "amount", "evidence"})
 
-LEAD_PREFIX = "XS"  # 信息
-PROJECT_PREFIX = "XM"  # 项目
+# Every automatic code is "XM-<year>-<number>", leads' too: a lead is a project at its
+# first stage and keeps its code as it moves on (README "Data entry").
+CODE_PREFIX = "XM"
+CODE_DIGITS = 4  # zero-padded to four digits; more when a year needs them
+# Codes of the automatic shape typed by hand or imported before the counter existed are
+# read once, to start the counter past them; longer numbers are someone's typing.
+SEED_MAX_DIGITS = 6
 CODE_ATTEMPTS = 5
 REASON_MAX = 100  # simple_history's history_change_reason length
 
@@ -391,32 +402,59 @@ def mark_lost(project: Project, *, by, lost_on: date, reason: str) -> None:
 
 
 # Codes, projects and leads ------------------------------------------------------------
-def next_code(prefix: str, year: int) -> str:
-    """The next free code of the form "<prefix>-<year>-<seq>" (seq zero-padded to 4)."""
-    stem = f"{prefix}-{year}-"
-    last = (
-        Project.objects.filter(code__regex=rf"^{prefix}-{year}-[0-9]+$")
-        .order_by(Length("code").desc(), "-code")
-        .values_list("code", flat=True)
-        .first()
+def next_code(*, year: int) -> str:
+    """Take the next automatic code of `year`: "XM-<year>-<number>", zero-padded to four.
+
+    The number comes from the year's CodeCounter row, locked until the transaction ends:
+    concurrent creators take turns (fifty liaisons at once raced for the same number
+    often enough in the load test to exhaust the retries), and each one reads what its
+    predecessor committed. A code typed by hand never moves the counter, so no code, however
+    large or odd, can stop the numbering; a number someone typed already is skipped.
+    Call it inside a transaction.
+    """
+    stem = f"{CODE_PREFIX}-{year}-"
+    counters = CodeCounter.objects.select_for_update()
+    counter = counters.filter(prefix=CODE_PREFIX, year=year).first()
+    if counter is None:
+        # The year's first code: start past the codes of this shape already stored (from
+        # before the counter, or a ledger). Concurrent first creators insert the row once:
+        # the second insert waits for the first to commit, then does nothing.
+        start = CodeCounter(prefix=CODE_PREFIX, year=year, last=_highest_number(stem))
+        CodeCounter.objects.bulk_create([start], ignore_conflicts=True)
+        counter = counters.get(prefix=CODE_PREFIX, year=year)
+    number = counter.last + 1
+    if Project.objects.filter(code=_code(stem, number)).exists():
+        taken = set(Project.objects.filter(code__startswith=stem).values_list("code", flat=True))
+        while _code(stem, number) in taken:
+            number += 1
+    CodeCounter.objects.filter(pk=counter.pk).update(last=number)
+    return _code(stem, number)
+
+
+def _code(stem: str, number: int) -> str:
+    return f"{stem}{number:0{CODE_DIGITS}d}"
+
+
+def _highest_number(stem: str) -> int:
+    """The highest number among stored codes "<stem><digits>" of at most SEED_MAX_DIGITS."""
+    codes = Project.objects.filter(code__startswith=stem).values_list("code", flat=True)
+    numbers = (code[len(stem) :] for code in codes.iterator())
+    return max(
+        (int(n) for n in numbers if n.isascii() and n.isdigit() and len(n) <= SEED_MAX_DIGITS),
+        default=0,
     )
-    seq = int(last[len(stem) :]) + 1 if last else 1
-    return f"{stem}{seq:04d}"
 
 
-def save_new_project(project: Project, *, prefix: str, today: date, by=None) -> Project:
-    """Save a new project under the next free code.
+def save_new_project(project: Project, *, today: date, by=None) -> Project:
+    """Save a new project under the next automatic code of `today`'s year.
 
-    Codes of one prefix and year are handed out one at a time (`_lock_codes`): concurrent
-    creators wait a moment for each other rather than race for the same number, which
-    fifty liaisons at once did often enough in the load test to exhaust the retries. A
-    code typed in by hand can still take a number first: then the next one is tried.
+    A code typed in by hand in a transaction that has not committed yet can still take
+    the number first: then the next one is tried.
     """
     for attempt in range(CODE_ATTEMPTS):
         try:
             with transaction.atomic():  # a savepoint: the caller's transaction survives a clash
-                _lock_codes(prefix, today.year)
-                project.code = next_code(prefix, today.year)
+                project.code = next_code(year=today.year)
                 project._history_user = by
                 project.save()
             return project
@@ -427,35 +465,24 @@ def save_new_project(project: Project, *, prefix: str, today: date, by=None) -> 
     raise AssertionError("unreachable")
 
 
-def _lock_codes(prefix: str, year: int) -> None:
-    """Hold the codes of `prefix` and `year` until the transaction ends (PostgreSQL: an
-    advisory transaction lock; SQLite has one writer at a time already). A creator that
-    waited here reads the code its predecessor committed: each statement of a READ
-    COMMITTED transaction sees what was committed before it began."""
-    if connection.vendor != "postgresql":
-        return
-    key = zlib.crc32(f"project-code:{prefix}:{year}".encode())
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-
-
 def create_project(project: Project, *, by, today: date) -> Project:
     """Save a project typed in by a liaison or the office; generate its code if left blank."""
     if project.code:
         project._history_user = by
         project.save()
         return project
-    return save_new_project(project, prefix=PROJECT_PREFIX, today=today, by=by)
+    return save_new_project(project, today=today, by=by)
 
 
 def submit_lead(project: Project, *, by, today: date) -> Project:
     """Save a lead (信息): a project with a lead milestone dated the day it was submitted.
 
-    `project` carries what the submitter filled in (department, name, channel…).
+    `project` carries what the submitter filled in (department, name, channel…); its code
+    is the next automatic one, as any project's.
     """
     with transaction.atomic():
         project.submitted_by = by
-        save_new_project(project, prefix=LEAD_PREFIX, today=today, by=by)
+        save_new_project(project, today=today, by=by)
         milestone = Milestone(
             project=project, stage=Stage.LEAD, occurred_on=today, status=PENDING, logged_by=by
         )

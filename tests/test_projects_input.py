@@ -1,0 +1,179 @@
+"""Careless and hostile input on the projects side (issue 16): project codes.
+
+Each case is answered with a Chinese message next to the field (or the sheet, row and
+column of a ledger), never a server error, and nothing is half-written.
+"Today" is 2026-06-30 (Asia/Shanghai).
+"""
+
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from projects import services
+from projects.models import CodeCounter, Milestone, Project, Receipt, Visit
+from tests.conftest import make_project
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 6, 30)
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def _today(settings, time_machine):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    time_machine.move_to(datetime(2026, 6, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
+
+
+@pytest.fixture
+def as_liaison(client, liaison):
+    client.force_login(liaison)
+    return client
+
+
+def page(response) -> str:
+    return response.content.decode()
+
+
+def field_errors(html: str, field: str) -> str:
+    """The error list rendered right below `field` (projects/_form_fields.html)."""
+    match = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', html, re.S)
+    return match.group(1) if match else ""
+
+
+def history_rows() -> int:
+    return sum(m.history.count() for m in (Project, Milestone, Receipt, Visit))
+
+
+# Project codes ------------------------------------------------------------------------
+VALID_CODES = ["XM-2026-0001", "DF-2026-001", "SW-001", "P1", "x", "a" * 20, "XS-2026-note"]
+INVALID_CODES = [
+    "<script>x</script>",
+    "XM-2026-" + "9" * 32,  # 40 characters: fits the column, broke the numbering
+    "a" * 21,
+    "-X1",
+    "X1-",
+    "X--1",
+    "X 1",
+    "X_1",
+    "项目-1",
+    "=1+1",
+    "Ｘ１",  # full-width
+]
+
+
+@pytest.mark.parametrize("code", VALID_CODES)
+def test_codes_of_letters_digits_and_hyphens_are_accepted(commerce, code):
+    Project(code=code, name="项目", department=commerce).full_clean()
+
+
+@pytest.mark.parametrize("code", INVALID_CODES)
+def test_other_codes_are_refused_with_a_message_next_to_the_field(commerce, code):
+    with pytest.raises(ValidationError) as refused:
+        Project(code=code, name="项目", department=commerce).full_clean()
+    assert "项目编号只能由字母、数字和连字符" in " ".join(refused.value.message_dict["code"])
+
+
+def test_a_script_as_the_code_is_refused_by_the_create_page(as_liaison, commerce):
+    before = history_rows()
+    response = as_liaison.post(
+        reverse("projects:create"),
+        {
+            "name": "冷链物流园",
+            "code": "<script>x</script>",
+            "industry": "services",
+            "department": commerce.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "只能由字母、数字和连字符" in field_errors(page(response), "code")
+    assert not Project.objects.exists() and history_rows() == before
+
+
+def test_a_forty_character_code_typed_on_the_edit_page_is_refused(as_liaison, commerce):
+    project = make_project(commerce, code="SW-001")
+    url = reverse("projects:edit", args=[project.pk])
+    shown = page(as_liaison.get(url))
+    loaded_at = re.search(r'name="loaded_at" value="([^"]+)"', shown).group(1)
+    response = as_liaison.post(
+        url,
+        {
+            "loaded_at": loaded_at,
+            "name": project.name,
+            "code": "XM-2026-" + "9" * 32,
+            "industry": "other",
+            "department": commerce.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "不超过20个字符" in field_errors(page(response), "code")
+    project.refresh_from_db()
+    assert project.code == "SW-001"
+
+
+def test_an_old_code_outside_the_format_is_changed_when_the_project_is_next_edited(
+    as_liaison, commerce
+):
+    """Codes from before the format are not rewritten; the edit page asks for a new one."""
+    project = make_project(commerce, code="商务 001")
+    url = reverse("projects:edit", args=[project.pk])
+    loaded_at = re.search(r'name="loaded_at" value="([^"]+)"', page(as_liaison.get(url))).group(1)
+    data = {"loaded_at": loaded_at, "name": project.name, "code": project.code}
+    data.update(industry="other", department=commerce.pk)
+    refused = as_liaison.post(url, data)
+    assert "只能由字母、数字和连字符" in field_errors(page(refused), "code")
+    assert as_liaison.post(url, {**data, "code": "SW-001"}).status_code == 302
+    project.refresh_from_db()
+    assert project.code == "SW-001"
+
+
+def test_a_code_typed_by_hand_never_stops_the_numbering(commerce, liaison):
+    """A 40-character code stored before the format existed (or imported) made the next
+    number 41 characters long: every later creation failed on PostgreSQL."""
+    make_project(commerce, code="XM-2026-" + "9" * 32)
+    make_project(commerce, code="XM-2026-999999999999")  # 20 characters: a valid code
+    created = services.create_project(
+        Project(department=commerce, name="乙"), by=liaison, today=TODAY
+    )
+    assert created.code == "XM-2026-0001"
+
+
+def test_numbering_skips_numbers_typed_by_hand_and_is_not_moved_by_them(commerce, liaison):
+    counter = CodeCounter.objects.create(prefix="XM", year=2026, last=0)  # numbering began
+    make_project(commerce, code="XM-2026-0002")
+    make_project(commerce, code="XM-2026-0500")
+
+    def create() -> str:
+        project = Project(department=commerce, name="项目")
+        return services.create_project(project, by=liaison, today=TODAY).code
+
+    assert [create(), create(), create()] == ["XM-2026-0001", "XM-2026-0003", "XM-2026-0004"]
+    counter.refresh_from_db()
+    assert counter.last == 4
+
+
+def test_the_first_code_of_a_year_starts_past_the_codes_of_that_shape(commerce, liaison):
+    """A database from before the counter: numbering goes on from its highest code."""
+    make_project(commerce, code="XM-2026-0041")
+    make_project(commerce, code="XM-2025-0900")  # another year
+    make_project(commerce, code="XM-2026-12345678")  # too long to be a number we gave
+    created = services.create_project(
+        Project(department=commerce, name="乙"), by=liaison, today=TODAY
+    )
+    assert created.code == "XM-2026-0042"
+
+
+def test_leads_are_numbered_in_the_same_family_as_projects(commerce, liaison, staff_member):
+    lead = services.submit_lead(
+        Project(department=commerce, name="线索", source_channel="fair"),
+        by=staff_member,
+        today=TODAY,
+    )
+    project = services.create_project(
+        Project(department=commerce, name="乙"), by=liaison, today=TODAY
+    )
+    assert (lead.code, project.code) == ("XM-2026-0001", "XM-2026-0002")
