@@ -1,6 +1,7 @@
 """Forms of the data-entry pages. They only validate; views call projects.services to save."""
 
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MinLengthValidator
 from django.utils import timezone
@@ -11,6 +12,7 @@ from projects import evidence
 from projects.access import lead_departments, writable_departments
 from projects.models import (
     CODE_MAX_LENGTH,
+    MONEY_MAX,
     Milestone,
     Project,
     Receipt,
@@ -21,6 +23,10 @@ from projects.models import (
 )
 from projects.services import status_after_edit
 from projects.validation import check_lost_on
+
+# A reason (for a loss, a return) is read on the record's page and in its history: a few
+# sentences, not a pasted document (the request size limit alone allows megabytes).
+REASON_MAX_LENGTH = 1000
 
 
 class DateInput(forms.DateInput):
@@ -39,12 +45,37 @@ class EvidenceInput(forms.ClearableFileInput):
         super().__init__(attrs={"accept": evidence.ACCEPT, **(attrs or {})})
 
 
+class FiniteDecimalField(forms.DecimalField):
+    """A DecimalField that refuses NaN and infinities before anything compares them.
+
+    Django's has_changed() compares the raw input and raises on a signalling NaN ("sNaN").
+    """
+
+    def to_python(self, value):
+        text = str(value).strip().lower() if value is not None else ""
+        if "nan" in text or "inf" in text:
+            raise forms.ValidationError(_("请输入一个数字。"), code="invalid")
+        return super().to_python(value)
+
+    def has_changed(self, initial, data):
+        try:
+            return super().has_changed(initial, data)
+        except ArithmeticError:
+            return True
+
+
 def _single_department(field: forms.ModelChoiceField) -> None:
     """With one department to choose from, choose it and don't ask."""
     departments = list(field.queryset)
     if len(departments) == 1:
         field.initial = departments[0].pk
         field.widget = forms.HiddenInput()
+
+
+def _money_widget() -> forms.NumberInput:
+    return forms.NumberInput(
+        attrs={"inputmode": "decimal", "step": "0.01", "min": 0, "max": str(MONEY_MAX)}
+    )
 
 
 class ProjectForm(forms.ModelForm):
@@ -64,7 +95,15 @@ class ProjectForm(forms.ModelForm):
             "origin_region",
             "source_channel",
         ]
-        widgets = {"zone": forms.TextInput(attrs={"list": "zone-options"})}
+        widgets = {
+            "zone": forms.TextInput(attrs={"list": "zone-options"}),
+            "planned_investment": _money_widget(),
+            "registered_capital": _money_widget(),
+        }
+        field_classes = {
+            "planned_investment": FiniteDecimalField,
+            "registered_capital": FiniteDecimalField,
+        }
 
     # The version of the project the form was shown with (optimistic concurrency).
     loaded_at = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -93,6 +132,7 @@ class LostForm(forms.Form):
     lost_on = forms.DateField(label=_("流失日期"), widget=DateInput, validators=[not_in_future])
     lost_reason = forms.CharField(
         label=_("流失原因"),
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         validators=[MinLengthValidator(2)],
         help_text=_("说明流失的原因和责任人，将记入项目历史。"),
@@ -149,8 +189,6 @@ class ReviewedRecordForm(forms.ModelForm):
 
 
 def _max_mb() -> str:
-    from django.conf import settings
-
     return f"{settings.EVIDENCE_MAX_BYTES / 1024 / 1024:g}"
 
 
@@ -178,30 +216,11 @@ class MilestoneForm(ReviewedRecordForm):
         return cleaned
 
 
-class FiniteDecimalField(forms.DecimalField):
-    """A DecimalField that refuses NaN and infinities before anything compares them.
-
-    Django's has_changed() compares the raw input and raises on a signalling NaN ("sNaN").
-    """
-
-    def to_python(self, value):
-        text = str(value).strip().lower() if value is not None else ""
-        if "nan" in text or "inf" in text:
-            raise forms.ValidationError(_("请输入一个数字。"), code="invalid")
-        return super().to_python(value)
-
-    def has_changed(self, initial, data):
-        try:
-            return super().has_changed(initial, data)
-        except ArithmeticError:
-            return True
-
-
 class ReceiptForm(ReviewedRecordForm):
     class Meta:
         model = Receipt
         fields = ["occurred_on", "amount", "evidence"]
-        widgets = {"amount": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"})}
+        widgets = {"amount": _money_widget()}
         field_classes = {"amount": FiniteDecimalField}
 
 
@@ -230,6 +249,9 @@ class VisitForm(forms.ModelForm):
         _single_department(self.fields["department"])
         self.fields["occurred_on"].initial = timezone.localdate
         self.fields["persons"].initial = 1
+        most = settings.VISIT_MAX_PERSONS
+        self.fields["persons"].widget.attrs["max"] = most
+        self.fields["persons"].help_text = _("每批最多%(n)s人。") % {"n": most}
         self.fields["project"].queryset = (
             Project.objects.filter(department__in=departments)
             .select_related("department")
@@ -258,6 +280,8 @@ class LeadForm(forms.ModelForm):
             "planned_investment",
         ]
         labels = {"name": _("项目（信息）名称"), "department": _("报送给部门")}
+        widgets = {"planned_investment": _money_widget()}
+        field_classes = {"planned_investment": FiniteDecimalField}
         help_texts = {
             "name": _("例如：某某集团拟投资建设新能源电池项目。"),
             "investor": _("投资方或联系人所在单位。"),
@@ -274,6 +298,7 @@ class LeadForm(forms.ModelForm):
 class ReturnForm(forms.Form):
     reason = forms.CharField(
         label=_("退回原因"),
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("联络员将看到这段说明，请写清需要补正的内容。"),
     )
@@ -285,7 +310,10 @@ class BulkReviewForm(forms.Form):
     VERIFY, RETURN = "verify", "return"
     action = forms.ChoiceField(choices=[(VERIFY, _("核实通过")), (RETURN, _("退回"))])
     reason = forms.CharField(
-        label=_("退回原因"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("退回原因"),
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def clean(self):

@@ -1,10 +1,11 @@
 """What happened: projects, their stage milestones, funds receipts and investor visits."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import (
     BooleanField,
@@ -31,6 +32,11 @@ from projects.validation import check_lost_on, check_stage_order
 # Stage, MILESTONE_STAGES and ReviewStatus live in projects.choices so that the stage rule
 # names them without the models; `from projects.models import Stage` works as before.
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# The largest amount a form takes, in 万元: below 10^10 万元 (10^14 yuan, most of a year
+# of the whole country's output), well inside the columns; anything larger is a typo.
+MONEY_MAX = Decimal("9999999999.99")
+money_within_bound = MaxValueValidator(MONEY_MAX, message=_("金额不能超过%(limit_value)s万元。"))
+not_negative = MinValueValidator(0, message=_("金额不能为负数。"))
 
 # Project codes (项目编号, README "Data entry"): letters, digits and hyphens, starting
 # and ending with a letter or digit, at most CODE_MAX_LENGTH characters (the column holds
@@ -74,6 +80,11 @@ def positive_amount(value):
 def not_in_future(value):
     if value and value > timezone.localdate():
         raise ValidationError(_("日期不能晚于今天。"), code="future")
+
+
+def visit_max_persons() -> int:
+    """The most persons one visit batch may have (settings.VISIT_MAX_PERSONS)."""
+    return settings.VISIT_MAX_PERSONS
 
 
 NO_STAGE = -1  # "no stage yet": a value the database can compare, turned back into NULL
@@ -189,10 +200,18 @@ class Project(models.Model):
     )
     is_high_tech = models.BooleanField(_("高新技术"), default=False)
     planned_investment = models.DecimalField(
-        _("计划总投资(万元)"), null=True, blank=True, validators=[MinValueValidator(0)], **MONEY
+        _("计划总投资(万元)"),
+        null=True,
+        blank=True,
+        validators=[not_negative, money_within_bound],
+        **MONEY,
     )
     registered_capital = models.DecimalField(
-        _("注册资本(万元)"), null=True, blank=True, validators=[MinValueValidator(0)], **MONEY
+        _("注册资本(万元)"),
+        null=True,
+        blank=True,
+        validators=[not_negative, money_within_bound],
+        **MONEY,
     )
     zone = models.CharField(_("落户区域"), max_length=50, blank=True)
     origin_region = models.CharField(_("来源地"), max_length=50, blank=True)
@@ -368,7 +387,7 @@ class Receipt(ReviewedRecord):
     occurred_on = models.DateField(_("到账日期"), validators=[not_in_future])
     amount = models.DecimalField(
         _("金额(万元)"),
-        validators=[positive_amount],
+        validators=[positive_amount, money_within_bound],
         **MONEY,
     )
 
@@ -401,7 +420,14 @@ class Visit(models.Model):
     )
     investor_org = models.CharField(_("客商单位"), max_length=200)
     persons = models.PositiveIntegerField(
-        _("人数"), validators=[MinValueValidator(1, message=_("人数至少为1。"))]
+        _("人数"),
+        validators=[
+            MinValueValidator(1, message=_("人数至少为1。")),
+            MaxValueValidator(
+                visit_max_persons,
+                message=_("每批接待不能超过%(limit_value)s人，请核对人数。"),
+            ),
+        ],
     )
     host = models.CharField(_("接待领导"), max_length=50, blank=True)
     purpose = models.CharField(_("事由"), max_length=200, blank=True)

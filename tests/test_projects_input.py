@@ -1,21 +1,32 @@
-"""Careless and hostile input on the projects side (issue 16): project codes.
+"""Careless and hostile input on the projects side (issue 16): project codes, visit sizes,
+amounts and reasons.
 
 Each case is answered with a Chinese message next to the field (or the sheet, row and
 column of a ledger), never a server error, and nothing is half-written.
 "Today" is 2026-06-30 (Asia/Shanghai).
 """
 
+import os
 import re
+import subprocess
+import sys
 from datetime import date, datetime
+from decimal import Decimal
+from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from competition.ledger.reader import read_ledger
+from departments.models import Department
 from projects import services
-from projects.models import CodeCounter, Milestone, Project, Receipt, Visit
-from tests.conftest import make_project
+from projects.models import CodeCounter, Milestone, Project, Receipt, Stage, Visit
+from tests.conftest import make_milestone, make_project
+from tests.fixtures.ledger import make_workbook, sample_sheets, set_cell
+from tests.test_settings import BASE_DIR, settings_error
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +188,138 @@ def test_leads_are_numbered_in_the_same_family_as_projects(commerce, liaison, st
         Project(department=commerce, name="乙"), by=liaison, today=TODAY
     )
     assert (lead.code, project.code) == ("XM-2026-0001", "XM-2026-0002")
+
+
+# Visit sizes and amounts --------------------------------------------------------------
+def visit_data(**changes) -> dict:
+    data = {"occurred_on": "2026-06-29", "investor_org": "某客商", "persons": "3"}
+    data["department"] = Department.objects.get(name="商务局").pk
+    data.update(changes)
+    return data
+
+
+def test_a_visit_of_two_billion_persons_is_refused_next_to_the_field(as_liaison, commerce):
+    response = as_liaison.post(reverse("projects:visit_create"), visit_data(persons="2147483647"))
+    assert response.status_code == 200
+    assert "每批接待不能超过500人" in field_errors(page(response), "persons")
+    assert not Visit.objects.exists()
+
+
+def test_the_bound_on_persons_is_a_setting(as_liaison, commerce, settings):
+    settings.VISIT_MAX_PERSONS = 20
+    refused = as_liaison.post(reverse("projects:visit_create"), visit_data(persons="21"))
+    assert "每批接待不能超过20人" in field_errors(page(refused), "persons")
+    accepted = as_liaison.post(reverse("projects:visit_create"), visit_data(persons="20"))
+    assert accepted.status_code == 302
+    assert list(Visit.objects.values_list("persons", flat=True)) == [20]
+
+
+def test_the_visit_form_says_the_bound(as_liaison, commerce):
+    html = page(as_liaison.get(reverse("projects:visit_create")))
+    assert 'max="500"' in html and "每批最多500人" in html
+
+
+def test_a_ledger_visit_above_the_bound_is_named_by_sheet_row_and_column(db, settings):
+    settings.VISIT_MAX_PERSONS = 100
+    sheets = sample_sheets()
+    set_cell(sheets, "接待", 3, "人数", 101)
+    ledger = read_ledger(BytesIO(make_workbook(sheets)))
+    assert [(e.sheet, e.row, e.column) for e in ledger.errors] == [("接待", 3, "人数")]
+    assert "每批接待不能超过100人" in ledger.errors[0].reason
+    assert len(ledger.visits) == len(sample_sheets()["接待"]) - 2  # that row is left out
+
+
+@pytest.mark.parametrize(("value", "accepted"), [("500", True), ("0", False), ("十", False)])
+def test_visit_max_persons_is_read_strictly(tmp_path, value, accepted):
+    env = {"SECRET_KEY": "k", "VAR_DIR": str(tmp_path / "var"), "VISIT_MAX_PERSONS": value}
+    if accepted:
+        probe = "import config.settings as s; print(s.VISIT_MAX_PERSONS)"
+        out = subprocess.run(
+            [sys.executable, "-c", probe],
+            cwd=BASE_DIR,
+            env={**_base_env(), **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert out.stdout.strip() == value
+    else:
+        error = settings_error(**env)
+        assert "ImproperlyConfigured" in error and "VISIT_MAX_PERSONS" in error
+
+
+def _base_env() -> dict:
+    return {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("planned_investment", "10000000000", "金额不能超过9999999999.99万元"),
+        ("registered_capital", "99999999999.99", "金额不能超过9999999999.99万元"),
+        ("planned_investment", "-1", "金额不能为负数"),
+        ("registered_capital", "-0.01", "金额不能为负数"),
+    ],
+)
+def test_project_amounts_are_bounded(as_liaison, commerce, field, value, message):
+    response = as_liaison.post(
+        reverse("projects:create"),
+        {"name": "项目", "industry": "other", "department": commerce.pk, field: value},
+    )
+    assert response.status_code == 200
+    assert message in field_errors(page(response), field)
+    assert not Project.objects.exists()
+
+
+def test_the_largest_amount_is_accepted(as_liaison, commerce):
+    response = as_liaison.post(
+        reverse("projects:create"),
+        {
+            "name": "项目",
+            "industry": "other",
+            "department": commerce.pk,
+            "planned_investment": "9999999999.99",
+        },
+    )
+    assert response.status_code == 302
+    assert Project.objects.get().planned_investment == Decimal("9999999999.99")
+
+
+def test_a_receipt_amount_above_the_bound_is_refused(as_liaison, commerce):
+    project = make_project(commerce)
+    response = as_liaison.post(
+        reverse("projects:receipt_create", args=[project.pk]),
+        {"occurred_on": "2026-06-01", "amount": "10000000000", "evidence": pdf()},
+    )
+    assert "金额不能超过9999999999.99万元" in field_errors(page(response), "amount")
+    assert not Receipt.objects.exists()
+
+
+def pdf():
+    return SimpleUploadedFile("凭证.pdf", PDF, content_type="application/pdf")
+
+
+# Reasons -------------------------------------------------------------------------------
+def test_a_pasted_document_as_the_reason_for_a_loss_is_refused(as_liaison, commerce):
+    project = make_project(commerce)
+    response = as_liaison.post(
+        reverse("projects:lost", args=[project.pk]),
+        {"lost_on": "2026-06-01", "lost_reason": "转投外省。" * 300},
+    )
+    assert response.status_code == 200
+    assert "1000" in field_errors(page(response), "lost_reason")
+    project.refresh_from_db()
+    assert project.lost_on is None
+
+
+def test_a_pasted_document_as_the_reason_for_a_return_is_refused(client, office, commerce):
+    milestone = make_milestone(make_project(commerce), Stage.INTENT, TODAY, status="pending")
+    client.force_login(office)
+    response = client.post(
+        reverse("projects:return", args=["milestone", milestone.pk]), {"reason": "x" * 1001}
+    )
+    assert response.status_code == 200
+    assert "1000" in field_errors(page(response), "reason")
+    milestone.refresh_from_db()
+    assert milestone.status == "pending"
