@@ -1,7 +1,10 @@
 """Forms of the data-entry pages. They only validate; views call projects.services to save."""
 
+import uuid
+
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MinLengthValidator
 from django.utils import timezone
@@ -64,6 +67,40 @@ class FiniteDecimalField(forms.DecimalField):
             return True
 
 
+class OneTimeSubmission(forms.Form):
+    """A create form's one-time token (`submission`, hidden), made when the form is shown.
+
+    The service stores it with what it creates; the same form posted again (a
+    double-click, the back button) is answered with the first result, not a duplicate
+    (projects.services.AlreadySubmitted). Optional: a post without one is simply saved.
+    """
+
+    submission = forms.UUIDField(label=_("表单编号"), required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["submission"].initial = uuid.uuid4
+
+    @property
+    def submission_token(self) -> uuid.UUID | None:
+        """The token posted with the form, if it is one (read before validating)."""
+        try:
+            return uuid.UUID(str(self.data.get(self.add_prefix("submission"), "")))
+        except ValueError:
+            return None
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError next to the fields it names, at the top otherwise
+    (a clash only the transaction can see, such as a stage recorded a moment ago)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
 def _single_department(field: forms.ModelChoiceField) -> None:
     """With one department to choose from, choose it and don't ask."""
     departments = list(field.queryset)
@@ -78,7 +115,7 @@ def _money_widget() -> forms.NumberInput:
     )
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(OneTimeSubmission, forms.ModelForm):
     class Meta:
         model = Project
         fields = [
@@ -121,6 +158,7 @@ class ProjectForm(forms.ModelForm):
             del self.fields["loaded_at"]
         else:
             self.fields["loaded_at"].initial = version_of(self.instance.updated_at)
+            del self.fields["submission"]  # an edit carries its version instead
 
 
 def version_of(updated_at) -> str:
@@ -150,7 +188,7 @@ class LostForm(forms.Form):
         return cleaned
 
 
-class ReviewedRecordForm(forms.ModelForm):
+class ReviewedRecordForm(OneTimeSubmission, forms.ModelForm):
     """Shared by milestones and receipts: evidence checks and the status an edit leads to."""
 
     evidence_required = True
@@ -158,6 +196,8 @@ class ReviewedRecordForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.original_status = self.instance.status if self.instance.pk else None
+        if self.instance.pk:
+            del self.fields["submission"]
         self.fields["evidence"].widget = EvidenceInput()
         self.fields["evidence"].help_text = _("PDF、JPEG或PNG，不超过%(mb)s MB。") % {
             "mb": _max_mb()
@@ -224,7 +264,7 @@ class ReceiptForm(ReviewedRecordForm):
         field_classes = {"amount": FiniteDecimalField}
 
 
-class VisitForm(forms.ModelForm):
+class VisitForm(OneTimeSubmission, forms.ModelForm):
     class Meta:
         model = Visit
         fields = [
@@ -252,6 +292,8 @@ class VisitForm(forms.ModelForm):
         most = settings.VISIT_MAX_PERSONS
         self.fields["persons"].widget.attrs["max"] = most
         self.fields["persons"].help_text = _("每批最多%(n)s人。") % {"n": most}
+        if self.instance.pk:
+            del self.fields["submission"]
         self.fields["project"].queryset = (
             Project.objects.filter(department__in=departments)
             .select_related("department")
@@ -267,7 +309,7 @@ class VisitForm(forms.ModelForm):
         return cleaned
 
 
-class LeadForm(forms.ModelForm):
+class LeadForm(OneTimeSubmission, forms.ModelForm):
     class Meta:
         model = Project
         fields = [

@@ -480,3 +480,28 @@ class CodeCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.year}: {self.last}"
+
+
+class Submission(models.Model):
+    """A create form's one-time token and what the form created.
+
+    The form carries a random token in a hidden field; the service that saves the new
+    record stores the token with it in the same transaction. The same form posted again
+    (a double-click, a resend from the back button) finds its token taken and is shown the
+    first result instead of storing a duplicate.
+    """
+
+    class Kind(models.TextChoices):
+        PROJECT = "project", _("项目")
+        LEAD = "lead", _("信息")
+        MILESTONE = "milestone", _("阶段节点")
+        RECEIPT = "receipt", _("资金到账")
+        VISIT = "visit", _("客商接待")
+
+    token = models.UUIDField(primary_key=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}"

@@ -1,5 +1,5 @@
 """Careless and hostile input on the projects side (issue 16): project codes, visit sizes,
-amounts and reasons.
+amounts, double-clicked submits and two users saving the same stage.
 
 Each case is answered with a Chinese message next to the field (or the sheet, row and
 column of a ledger), never a server error, and nothing is half-written.
@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
@@ -23,7 +24,8 @@ from django.urls import reverse
 from competition.ledger.reader import read_ledger
 from departments.models import Department
 from projects import services
-from projects.models import CodeCounter, Milestone, Project, Receipt, Stage, Visit
+from projects.forms import MilestoneForm, ProjectForm
+from projects.models import CodeCounter, Milestone, Project, Receipt, Stage, Submission, Visit
 from tests.conftest import make_milestone, make_project
 from tests.fixtures.ledger import make_workbook, sample_sheets, set_cell
 from tests.test_settings import BASE_DIR, settings_error
@@ -32,6 +34,7 @@ pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 6, 30)
 PDF = b"%PDF-1.4\n%%EOF\n"
+TOKEN = re.compile(r'name="submission" value="([0-9a-f-]{36})"')
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +61,13 @@ def field_errors(html: str, field: str) -> str:
 
 def history_rows() -> int:
     return sum(m.history.count() for m in (Project, Milestone, Receipt, Visit))
+
+
+def token_of(client, url) -> str:
+    """The one-time token of the create form at `url`, as the browser gets it."""
+    found = TOKEN.search(page(client.get(url)))
+    assert found, "the create form must carry a one-time token"
+    return found.group(1)
 
 
 # Project codes ------------------------------------------------------------------------
@@ -323,3 +333,174 @@ def test_a_pasted_document_as_the_reason_for_a_return_is_refused(client, office,
     assert "1000" in field_errors(page(response), "reason")
     milestone.refresh_from_db()
     assert milestone.status == "pending"
+
+
+# Double-clicked submits ----------------------------------------------------------------
+def test_a_double_clicked_visit_is_stored_once(as_liaison, commerce):
+    url = reverse("projects:visit_create")
+    data = visit_data(submission=token_of(as_liaison, url))
+    first = as_liaison.post(url, data)
+    history = history_rows()
+    second = as_liaison.post(url, data, follow=True)
+    assert first.status_code == 302
+    assert second.redirect_chain == [(reverse("projects:visit_list"), 302)]
+    assert "没有重复保存" in page(second)
+    assert Visit.objects.count() == 1 and history_rows() == history
+
+
+def test_each_showing_of_the_form_has_its_own_token(as_liaison, commerce):
+    url = reverse("projects:visit_create")
+    for _ in range(2):
+        as_liaison.post(url, visit_data(submission=token_of(as_liaison, url)))
+    assert Visit.objects.count() == 2
+    assert Submission.objects.filter(kind="visit").count() == 2
+
+
+def test_a_refused_form_keeps_its_token_for_the_corrected_post(as_liaison, commerce):
+    url = reverse("projects:visit_create")
+    token = token_of(as_liaison, url)
+    refused = as_liaison.post(url, visit_data(submission=token, persons="0"))
+    assert TOKEN.search(page(refused)).group(1) == token
+    assert as_liaison.post(url, visit_data(submission=token)).status_code == 302
+    assert Visit.objects.count() == 1
+
+
+def test_a_double_clicked_project_is_created_once(as_liaison, commerce):
+    url = reverse("projects:create")
+    data = {
+        "name": "冷链物流园",
+        "industry": "services",
+        "department": commerce.pk,
+        "submission": token_of(as_liaison, url),
+    }
+    first = as_liaison.post(url, data)
+    second = as_liaison.post(url, data)
+    project = Project.objects.get()
+    assert first["Location"] == second["Location"] == reverse("projects:detail", args=[project.pk])
+
+
+def test_a_double_clicked_project_with_a_typed_code_goes_to_the_first(as_liaison, commerce):
+    """Without the token the repeat would be refused as a code already taken."""
+    url = reverse("projects:create")
+    data = {
+        "name": "园区",
+        "code": "SW-9",
+        "industry": "other",
+        "department": commerce.pk,
+        "submission": token_of(as_liaison, url),
+    }
+    as_liaison.post(url, data)
+    second = as_liaison.post(url, data, follow=True)
+    assert "没有重复保存" in page(second)
+    assert Project.objects.count() == 1
+
+
+def test_a_double_clicked_lead_is_submitted_once(client, staff_member, commerce):
+    client.force_login(staff_member)
+    url = reverse("projects:lead_create")
+    data = {"name": "电池项目", "source_channel": "classmate", "industry": "industrial"}
+    data["department"] = commerce.pk
+    data["submission"] = token_of(client, url)
+    client.post(url, data)
+    second = client.post(url, data)
+    assert second["Location"] == reverse("projects:my_leads")
+    assert Project.objects.count() == 1 and Milestone.objects.count() == 1
+
+
+@pytest.mark.parametrize("kind", ["milestone", "receipt"])
+def test_a_double_clicked_record_is_logged_once(as_liaison, commerce, kind):
+    project = make_project(commerce)
+    url = reverse(f"projects:{kind}_create", args=[project.pk])
+    token = token_of(as_liaison, url)
+    data = {"occurred_on": "2026-06-01", "stage": Stage.INTENT, "amount": "100"}
+    for _ in range(2):
+        response = as_liaison.post(url, {**data, "submission": token, "evidence": pdf()})
+        assert response["Location"] == reverse("projects:detail", args=[project.pk])
+    assert Milestone.objects.count() + Receipt.objects.count() == 1
+
+
+def test_a_repeat_arriving_while_the_first_is_being_saved_is_refused_by_the_service(
+    commerce, liaison
+):
+    """Two posts at the same instant both pass the page's early look-up; the service's
+    transaction finds the token taken and rolls its own visit back."""
+    token = uuid.uuid4()
+    first = services.save_visit(_visit(commerce), by=liaison, submission=token)
+    history = history_rows()
+    with pytest.raises(services.AlreadySubmitted) as repeat:
+        services.save_visit(_visit(commerce), by=liaison, submission=token)
+    assert repeat.value.submission.object_id == first.pk
+    assert Visit.objects.count() == 1 and history_rows() == history
+
+
+def _visit(department) -> Visit:
+    return Visit(department=department, occurred_on=TODAY, investor_org="客商", persons=2)
+
+
+# Two users saving the same stage or code ---------------------------------------------
+def test_a_stage_recorded_after_the_form_checked_it_is_refused_and_nothing_is_written(
+    commerce, liaison, office
+):
+    """The unique (project, stage) case on SQLite: the form found the stage free, another
+    user saved it before this save; the service answers with a ValidationError on the
+    stage, inside its transaction, and writes nothing."""
+    project = make_project(commerce)
+    form = MilestoneForm(
+        {"stage": Stage.LEAD, "occurred_on": "2026-06-01"},
+        instance=Milestone(project=project),
+    )
+    assert form.is_valid(), form.errors
+    make_milestone(project, Stage.LEAD, date(2026, 6, 2), status="pending")  # the other user
+    before = (Milestone.objects.count(), history_rows(), Submission.objects.count())
+    with pytest.raises(ValidationError) as refused:
+        services.save_record(
+            form.save(commit=False),
+            by=liaison,
+            original_status=None,
+            submission=uuid.uuid4(),
+        )
+    assert "刚被他人登记" in refused.value.message_dict["stage"][0]
+    assert (Milestone.objects.count(), history_rows(), Submission.objects.count()) == before
+    project.refresh_from_db()
+    assert project.last_milestone_on == date(2026, 6, 2)
+
+
+def test_the_page_shows_the_clash_next_to_the_stage(as_liaison, commerce, monkeypatch):
+    project = make_project(commerce)
+    original = MilestoneForm.clean
+
+    def checked_then_taken(form):
+        cleaned = original(form)
+        make_milestone(project, Stage.INTENT, date(2026, 6, 2), status="pending")
+        return cleaned
+
+    monkeypatch.setattr(MilestoneForm, "clean", checked_then_taken)
+    response = as_liaison.post(
+        reverse("projects:milestone_create", args=[project.pk]),
+        {"stage": Stage.INTENT, "occurred_on": "2026-06-01", "evidence": pdf()},
+    )
+    assert response.status_code == 200
+    assert "刚被他人登记" in field_errors(page(response), "stage")
+    assert Milestone.objects.get().occurred_on == date(2026, 6, 2)
+
+
+def test_a_typed_code_taken_after_the_form_checked_it_is_a_message_not_an_error_page(
+    as_liaison, commerce, monkeypatch
+):
+    """Two users typing the same new code at once both pass the form's uniqueness check;
+    the second save is refused next to the field. (The other user's save is made here
+    between the check and the save.)"""
+    original = ProjectForm.validate_unique
+
+    def checked_then_taken(form):
+        original(form)
+        make_project(commerce, code="SW-777", name="别人刚建的")
+
+    monkeypatch.setattr(ProjectForm, "validate_unique", checked_then_taken)
+    response = as_liaison.post(
+        reverse("projects:create"),
+        {"name": "我的项目", "code": "SW-777", "industry": "other", "department": commerce.pk},
+    )
+    assert response.status_code == 200
+    assert "刚被他人使用" in field_errors(page(response), "code")
+    assert list(Project.objects.values_list("name", flat=True)) == ["别人刚建的"]
