@@ -381,6 +381,11 @@ MAJOR_PROJECT_MIN_INVESTMENT = envdecimal("MAJOR_PROJECT_MIN_INVESTMENT", "5000"
 REWARD_MIN_INVESTMENT = envdecimal("REWARD_MIN_INVESTMENT", "5000")
 REWARD_MIN_REGISTERED_CAPITAL = envdecimal("REWARD_MIN_REGISTERED_CAPITAL", "2024")
 REWARD_ZONES = envlist("REWARD_ZONES", "经济开发区,港经济区")
+# Persons in one visit batch (接待人数): more than a few hundred is a typing error, and
+# it would be counted in the league at once. Forms and the ledger import refuse more.
+VISIT_MAX_PERSONS = envint("VISIT_MAX_PERSONS", 500)
+if VISIT_MAX_PERSONS < 1:
+    raise ImproperlyConfigured(f"VISIT_MAX_PERSONS={VISIT_MAX_PERSONS} must be at least 1.")
 # A bulletin lists at most this many major (and reward-eligible) projects, largest first;
 # its counts still cover them all. A province-wide competition has thousands.
 REPORT_PROJECT_ROWS = envint("REPORT_PROJECT_ROWS", 100)

@@ -11,7 +11,9 @@ figures come out whatever day it is run.
 Idempotent: groups, departments and users are looked up by their natural keys, and the
 dated records are built only together with the competition, in one transaction; a second
 run finds the competition and writes nothing. `rebuild=True` first deletes the demo's own
-records (its competition, the DF-yyyy-nnn projects, visits logged by demo users).
+records (its competition, and the projects and visits the demo logins entered). Projects
+are numbered as the entry pages number them (XM-<year>-<number>, projects.services.next_code),
+in the order they were registered.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from django.utils import timezone
 from competition import services as competition_services
 from competition.models import DEFAULT_WEIGHTS, Competition, MetricWeight, Quota
 from departments.models import Department, DepartmentGroup, Person
+from projects import services as project_services
 from projects.models import (
+    CodeCounter,
     Industry,
     Milestone,
     Project,
@@ -45,7 +49,6 @@ COMPETITION_NAME = "市直部门招商引资百日竞赛"
 WINDOW_DAYS = 100
 DAY_OF_WINDOW = 43  # "百日竞赛活动已经进行了40多天"
 SEED = 20090815
-CODE_REGEX = r"^DF-[0-9]{4}-[0-9]{3}$"
 
 # What the speech reports ("130多批次近400名", "开工建设项目5个, 有资金到帐的签约项目9个,
 # 签订意向项目34个"), as league totals.
@@ -437,7 +440,7 @@ def build_demo(*, today: date, rebuild: bool = False) -> DemoResult:
         existing = Competition.objects.filter(name=COMPETITION_NAME).first()
         if existing is not None:
             return DemoResult(competition=existing, created=False, today=today, logins=LOGINS)
-        if Project.objects.filter(code__regex=CODE_REGEX).exists() or _demo_visits().exists():
+        if _demo_projects().exists() or _demo_visits().exists():
             raise DemoConflict("库中已有演示项目或接待记录，但没有演示竞赛；请用 --rebuild 重建。")
         return _Builder(today=today).build()
 
@@ -449,12 +452,25 @@ class DemoConflict(Exception):
 def delete_demo() -> None:
     """Delete the demo's own records; departments, groups and users stay."""
     Competition.objects.filter(name=COMPETITION_NAME).delete()
-    Project.objects.filter(code__regex=CODE_REGEX).delete()
+    _demo_projects().delete()
     _demo_visits().delete()
+    # The rebuilt demo is numbered afresh: each counter starts again past the codes
+    # that remain (projects.services.next_code), so no number in use is given twice.
+    CodeCounter.objects.filter(prefix=project_services.CODE_PREFIX).delete()
+
+
+def _demo_usernames() -> list[str]:
+    return [login.username for login in LOGINS]
+
+
+def _demo_projects():
+    """The projects a demo login created (their codes look like any other's)."""
+    created = Project.history.filter(history_type="+", history_user__username__in=_demo_usernames())
+    return Project.objects.filter(pk__in=created.values("id"))
 
 
 def _demo_visits():
-    return Visit.objects.filter(logged_by__username__in=[login.username for login in LOGINS])
+    return Visit.objects.filter(logged_by__username__in=_demo_usernames())
 
 
 class _Builder:
@@ -582,9 +598,6 @@ class _Builder:
             fields = self.project_fields(flag, funded="receipt" in PROFILES[profile][1])
             records = self.records(PROFILES[profile][1], fields["planned_investment"])
             plans.append(ProjectPlan(department, profile, flag, fields, records))
-        # Codes in the order projects were registered: by their first record's date.
-        for number, plan in enumerate(sorted(plans, key=lambda p: p.first_on), start=1):
-            plan.code = f"DF-{self.start.year}-{number:03d}"
         return plans
 
     def plan_visits(self, projects: list[ProjectPlan], heads: dict[str, str]) -> list[VisitPlan]:
@@ -646,6 +659,10 @@ class _Builder:
         users = self.create_users(departments)
         competition = self.create_competition(departments)
         projects = self.plan_projects()
+        # Codes in the order projects were registered (their first record's date), of
+        # that year, as the entry pages would have given them.
+        for plan in sorted(projects, key=lambda p: p.first_on):
+            plan.code = project_services.next_code(year=plan.first_on.year)
         saved = {plan.code: self.save_project(plan, departments, users) for plan in projects}
         for visit in self.plan_visits(projects, heads):
             logged_by = self.liaison_of(visit.department, users) or users["office1"]

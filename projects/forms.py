@@ -1,6 +1,10 @@
 """Forms of the data-entry pages. They only validate; views call projects.services to save."""
 
+import uuid
+
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MinLengthValidator
 from django.utils import timezone
@@ -9,10 +13,24 @@ from django.utils.translation import gettext_lazy as _
 from departments.roles import Roles
 from projects import evidence
 from projects.access import lead_departments, writable_departments
-from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit, not_in_future
+from projects.models import (
+    CODE_MAX_LENGTH,
+    MONEY_MAX,
+    Milestone,
+    Project,
+    Receipt,
+    ReviewStatus,
+    Stage,
+    Visit,
+    not_in_future,
+)
 from projects.services import status_after_edit
 from projects.validation import check_lost_on
 from web.dates import BoundedDateField
+
+# A reason (for a loss, a return) is read on the record's page and in its history: a few
+# sentences, not a pasted document (the request size limit alone allows megabytes).
+REASON_MAX_LENGTH = 1000
 
 
 class DateInput(forms.DateInput):
@@ -31,6 +49,59 @@ class EvidenceInput(forms.ClearableFileInput):
         super().__init__(attrs={"accept": evidence.ACCEPT, **(attrs or {})})
 
 
+class FiniteDecimalField(forms.DecimalField):
+    """A DecimalField that refuses NaN and infinities before anything compares them.
+
+    Django's has_changed() compares the raw input and raises on a signalling NaN ("sNaN").
+    """
+
+    def to_python(self, value):
+        text = str(value).strip().lower() if value is not None else ""
+        if "nan" in text or "inf" in text:
+            raise forms.ValidationError(_("请输入一个数字。"), code="invalid")
+        return super().to_python(value)
+
+    def has_changed(self, initial, data):
+        try:
+            return super().has_changed(initial, data)
+        except ArithmeticError:
+            return True
+
+
+class OneTimeSubmission(forms.Form):
+    """A create form's one-time token (`submission`, hidden), made when the form is shown.
+
+    The service stores it with what it creates; the same form posted again (a
+    double-click, the back button) is answered with the first result, not a duplicate
+    (projects.services.AlreadySubmitted). Optional: a post without one is simply saved.
+    """
+
+    submission = forms.UUIDField(label=_("表单编号"), required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["submission"].initial = uuid.uuid4
+
+    @property
+    def submission_token(self) -> uuid.UUID | None:
+        """The token posted with the form, if it is one (read before validating)."""
+        try:
+            return uuid.UUID(str(self.data.get(self.add_prefix("submission"), "")))
+        except ValueError:
+            return None
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError next to the fields it names, at the top otherwise
+    (a clash only the transaction can see, such as a stage recorded a moment ago)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
 def _single_department(field: forms.ModelChoiceField) -> None:
     """With one department to choose from, choose it and don't ask."""
     departments = list(field.queryset)
@@ -39,7 +110,13 @@ def _single_department(field: forms.ModelChoiceField) -> None:
         field.widget = forms.HiddenInput()
 
 
-class ProjectForm(forms.ModelForm):
+def _money_widget() -> forms.NumberInput:
+    return forms.NumberInput(
+        attrs={"inputmode": "decimal", "step": "0.01", "min": 0, "max": str(MONEY_MAX)}
+    )
+
+
+class ProjectForm(OneTimeSubmission, forms.ModelForm):
     class Meta:
         model = Project
         fields = [
@@ -56,7 +133,15 @@ class ProjectForm(forms.ModelForm):
             "origin_region",
             "source_channel",
         ]
-        widgets = {"zone": forms.TextInput(attrs={"list": "zone-options"})}
+        widgets = {
+            "zone": forms.TextInput(attrs={"list": "zone-options"}),
+            "planned_investment": _money_widget(),
+            "registered_capital": _money_widget(),
+        }
+        field_classes = {
+            "planned_investment": FiniteDecimalField,
+            "registered_capital": FiniteDecimalField,
+        }
 
     # The version of the project the form was shown with (optimistic concurrency).
     loaded_at = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -66,12 +151,15 @@ class ProjectForm(forms.ModelForm):
         self.fields["department"].queryset = writable_departments(roles)
         self.fields["department"].empty_label = None
         _single_department(self.fields["department"])
+        # The format's length, not the column's (the model's validator says why).
+        self.fields["code"].widget.attrs["maxlength"] = CODE_MAX_LENGTH
         if self.instance.pk is None:
             self.fields["code"].required = False
             self.fields["code"].help_text = _("留空则自动生成，如 XM-2026-0001。")
             del self.fields["loaded_at"]
         else:
             self.fields["loaded_at"].initial = version_of(self.instance.updated_at)
+            del self.fields["submission"]  # an edit carries its version instead
 
 
 def version_of(updated_at) -> str:
@@ -83,6 +171,7 @@ class LostForm(forms.Form):
     lost_on = BoundedDateField(label=_("流失日期"), widget=DateInput, validators=[not_in_future])
     lost_reason = forms.CharField(
         label=_("流失原因"),
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         validators=[MinLengthValidator(2)],
         help_text=_("说明流失的原因和责任人，将记入项目历史。"),
@@ -100,7 +189,7 @@ class LostForm(forms.Form):
         return cleaned
 
 
-class ReviewedRecordForm(forms.ModelForm):
+class ReviewedRecordForm(OneTimeSubmission, forms.ModelForm):
     """Shared by milestones and receipts: evidence checks and the status an edit leads to."""
 
     evidence_required = True
@@ -108,6 +197,8 @@ class ReviewedRecordForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.original_status = self.instance.status if self.instance.pk else None
+        if self.instance.pk:
+            del self.fields["submission"]
         self.fields["evidence"].widget = EvidenceInput()
         self.fields["evidence"].help_text = _("PDF、JPEG或PNG，不超过%(mb)s MB。") % {
             "mb": _max_mb()
@@ -139,8 +230,6 @@ class ReviewedRecordForm(forms.ModelForm):
 
 
 def _max_mb() -> str:
-    from django.conf import settings
-
     return f"{settings.EVIDENCE_MAX_BYTES / 1024 / 1024:g}"
 
 
@@ -169,34 +258,15 @@ class MilestoneForm(ReviewedRecordForm):
         return cleaned
 
 
-class FiniteDecimalField(forms.DecimalField):
-    """A DecimalField that refuses NaN and infinities before anything compares them.
-
-    Django's has_changed() compares the raw input and raises on a signalling NaN ("sNaN").
-    """
-
-    def to_python(self, value):
-        text = str(value).strip().lower() if value is not None else ""
-        if "nan" in text or "inf" in text:
-            raise forms.ValidationError(_("请输入一个数字。"), code="invalid")
-        return super().to_python(value)
-
-    def has_changed(self, initial, data):
-        try:
-            return super().has_changed(initial, data)
-        except ArithmeticError:
-            return True
-
-
 class ReceiptForm(ReviewedRecordForm):
     class Meta:
         model = Receipt
         fields = ["occurred_on", "amount", "evidence"]
-        widgets = {"amount": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"})}
+        widgets = {"amount": _money_widget()}
         field_classes = {"amount": FiniteDecimalField, "occurred_on": BoundedDateField}
 
 
-class VisitForm(forms.ModelForm):
+class VisitForm(OneTimeSubmission, forms.ModelForm):
     class Meta:
         model = Visit
         fields = [
@@ -222,6 +292,11 @@ class VisitForm(forms.ModelForm):
         _single_department(self.fields["department"])
         self.fields["occurred_on"].initial = timezone.localdate
         self.fields["persons"].initial = 1
+        most = settings.VISIT_MAX_PERSONS
+        self.fields["persons"].widget.attrs["max"] = most
+        self.fields["persons"].help_text = _("每批最多%(n)s人。") % {"n": most}
+        if self.instance.pk:
+            del self.fields["submission"]
         self.fields["project"].queryset = (
             Project.objects.filter(department__in=departments)
             .select_related("department")
@@ -237,7 +312,7 @@ class VisitForm(forms.ModelForm):
         return cleaned
 
 
-class LeadForm(forms.ModelForm):
+class LeadForm(OneTimeSubmission, forms.ModelForm):
     class Meta:
         model = Project
         fields = [
@@ -250,6 +325,8 @@ class LeadForm(forms.ModelForm):
             "planned_investment",
         ]
         labels = {"name": _("项目（信息）名称"), "department": _("报送给部门")}
+        widgets = {"planned_investment": _money_widget()}
+        field_classes = {"planned_investment": FiniteDecimalField}
         help_texts = {
             "name": _("例如：某某集团拟投资建设新能源电池项目。"),
             "investor": _("投资方或联系人所在单位。"),
@@ -266,6 +343,7 @@ class LeadForm(forms.ModelForm):
 class ReturnForm(forms.Form):
     reason = forms.CharField(
         label=_("退回原因"),
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("联络员将看到这段说明，请写清需要补正的内容。"),
     )
@@ -277,7 +355,10 @@ class BulkReviewForm(forms.Form):
     VERIFY, RETURN = "verify", "return"
     action = forms.ChoiceField(choices=[(VERIFY, _("核实通过")), (RETURN, _("退回"))])
     reason = forms.CharField(
-        label=_("退回原因"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("退回原因"),
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def clean(self):

@@ -1,10 +1,11 @@
 """What happened: projects, their stage milestones, funds receipts and investor visits."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import (
     BooleanField,
@@ -31,6 +32,25 @@ from projects.validation import check_lost_on, check_stage_order
 # Stage, MILESTONE_STAGES and ReviewStatus live in projects.choices so that the stage rule
 # names them without the models; `from projects.models import Stage` works as before.
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# The largest amount a form takes, in 万元: below 10^10 万元 (10^14 yuan, most of a year
+# of the whole country's output), well inside the columns; anything larger is a typo.
+MONEY_MAX = Decimal("9999999999.99")
+money_within_bound = MaxValueValidator(MONEY_MAX, message=_("金额不能超过%(limit_value)s万元。"))
+not_negative = MinValueValidator(0, message=_("金额不能为负数。"))
+
+# Project codes (项目编号, README "Data entry"): letters, digits and hyphens, starting
+# and ending with a letter or digit, at most CODE_MAX_LENGTH characters (the column holds
+# 40, which leaves room and keeps codes one can read out on the phone; the message says
+# the number too). Automatic codes are "XM-<year>-<number>" (projects.services.next_code).
+CODE_MAX_LENGTH = 20
+validate_code = RegexValidator(
+    rf"\A(?=[A-Za-z0-9-]{{1,{CODE_MAX_LENGTH}}}\Z)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\Z",
+    message=_(
+        "项目编号只能由字母、数字和连字符（-）组成，以字母或数字开头和结尾，"
+        "不超过20个字符，如 XM-2026-0001。"
+    ),
+    code="invalid_code",
+)
 
 
 class Industry(models.TextChoices):
@@ -60,6 +80,11 @@ def positive_amount(value):
 def not_in_future(value):
     if value and value > timezone.localdate():
         raise ValidationError(_("日期不能晚于今天。"), code="future")
+
+
+def visit_max_persons() -> int:
+    """The most persons one visit batch may have (settings.VISIT_MAX_PERSONS)."""
+    return settings.VISIT_MAX_PERSONS
 
 
 NO_STAGE = -1  # "no stage yet": a value the database can compare, turned back into NULL
@@ -163,7 +188,7 @@ def progress_expressions(statuses=REPORTED_STATUSES) -> tuple[Expression, Expres
 class Project(models.Model):
     """An investment project; its stages are reached by dated milestones and receipts."""
 
-    code = models.CharField(_("项目编号"), max_length=40, unique=True)
+    code = models.CharField(_("项目编号"), max_length=40, unique=True, validators=[validate_code])
     name = models.CharField(_("项目名称"), max_length=200)
     investor = models.CharField(_("投资方"), max_length=200, blank=True)
     department = models.ForeignKey(
@@ -175,10 +200,18 @@ class Project(models.Model):
     )
     is_high_tech = models.BooleanField(_("高新技术"), default=False)
     planned_investment = models.DecimalField(
-        _("计划总投资(万元)"), null=True, blank=True, validators=[MinValueValidator(0)], **MONEY
+        _("计划总投资(万元)"),
+        null=True,
+        blank=True,
+        validators=[not_negative, money_within_bound],
+        **MONEY,
     )
     registered_capital = models.DecimalField(
-        _("注册资本(万元)"), null=True, blank=True, validators=[MinValueValidator(0)], **MONEY
+        _("注册资本(万元)"),
+        null=True,
+        blank=True,
+        validators=[not_negative, money_within_bound],
+        **MONEY,
     )
     zone = models.CharField(_("落户区域"), max_length=50, blank=True)
     origin_region = models.CharField(_("来源地"), max_length=50, blank=True)
@@ -354,7 +387,7 @@ class Receipt(ReviewedRecord):
     occurred_on = models.DateField(_("到账日期"), validators=[not_in_future])
     amount = models.DecimalField(
         _("金额(万元)"),
-        validators=[positive_amount],
+        validators=[positive_amount, money_within_bound],
         **MONEY,
     )
 
@@ -387,7 +420,14 @@ class Visit(models.Model):
     )
     investor_org = models.CharField(_("客商单位"), max_length=200)
     persons = models.PositiveIntegerField(
-        _("人数"), validators=[MinValueValidator(1, message=_("人数至少为1。"))]
+        _("人数"),
+        validators=[
+            MinValueValidator(1, message=_("人数至少为1。")),
+            MaxValueValidator(
+                visit_max_persons,
+                message=_("每批接待不能超过%(limit_value)s人，请核对人数。"),
+            ),
+        ],
     )
     host = models.CharField(_("接待领导"), max_length=50, blank=True)
     purpose = models.CharField(_("事由"), max_length=200, blank=True)
@@ -420,3 +460,48 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_on} {self.investor_org}"
+
+
+class CodeCounter(models.Model):
+    """The last number handed out for automatic project codes of one prefix and year.
+
+    Kept apart from the codes themselves so that a code typed by hand never moves the
+    numbering (projects.services.next_code skips a number already taken instead).
+    """
+
+    prefix = models.CharField(max_length=10)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="one_code_counter_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"
+
+
+class Submission(models.Model):
+    """A create form's one-time token and what the form created.
+
+    The form carries a random token in a hidden field; the service that saves the new
+    record stores the token with it in the same transaction. The same form posted again
+    (a double-click, a resend from the back button) finds its token taken and is shown the
+    first result instead of storing a duplicate.
+    """
+
+    class Kind(models.TextChoices):
+        PROJECT = "project", _("项目")
+        LEAD = "lead", _("信息")
+        MILESTONE = "milestone", _("阶段节点")
+        RECEIPT = "receipt", _("资金到账")
+        VISIT = "visit", _("客商接待")
+
+    token = models.UUIDField(primary_key=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}"

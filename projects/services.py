@@ -12,19 +12,27 @@ Review transitions (verify, return, resubmit) are compare-and-set updates,
 once, only the first one changes it; the other is told it was already handled.
 """
 
-import zlib
 from collections.abc import Iterable
 from datetime import date
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model
-from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.changes import announce
-from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit
+from projects.models import (
+    CodeCounter,
+    Milestone,
+    Project,
+    Receipt,
+    ReviewStatus,
+    Stage,
+    Submission,
+    Visit,
+)
 from projects.progress import refresh_progress
 from projects.validation import check_lost_on, check_stage_order
 from web.addresses import note_bulk_history
@@ -34,14 +42,49 @@ PENDING, VERIFIED, RETURNED = ReviewStatus.PENDING, ReviewStatus.VERIFIED, Revie
 # Fields whose change makes a verified record unverified: the office checked exactly these.
 COUNTED_FIELDS = frozenset({"stage", "occurred_on", "amount", "evidence"})
 
-LEAD_PREFIX = "XS"  # 信息
-PROJECT_PREFIX = "XM"  # 项目
+# Every automatic code is "XM-<year>-<number>", leads' too: a lead is a project at its
+# first stage and keeps its code as it moves on (README "Data entry").
+CODE_PREFIX = "XM"
+CODE_DIGITS = 4  # zero-padded to four digits; more when a year needs them
+# Codes of the automatic shape typed by hand or imported before the counter existed are
+# read once, to start the counter past them; longer numbers are someone's typing.
+SEED_MAX_DIGITS = 6
 CODE_ATTEMPTS = 5
 REASON_MAX = 100  # simple_history's history_change_reason length
 
 
 class Conflict(Exception):
     """Someone else changed the record first; the message is shown to the user."""
+
+
+class AlreadySubmitted(Exception):
+    """The create form with this one-time token was saved before: `submission` says what
+    it created. Nothing was saved this time."""
+
+    def __init__(self, submission: Submission):
+        super().__init__(f"already submitted: {submission}")
+        self.submission = submission
+
+
+def _claim(token: UUID | None, kind: str, object_id: int) -> None:
+    """Store `token` as the create form that made `object_id`; AlreadySubmitted if it was
+    used before. In the caller's transaction: when the token is taken, the caller's
+    writes roll back with it. Without a token (the admin, older pages) nothing is kept."""
+    if token is None:
+        return
+    try:
+        with transaction.atomic():  # a savepoint, so the lookup below can still run
+            Submission.objects.create(token=token, kind=kind, object_id=object_id)
+    except IntegrityError:
+        # A concurrent twin waited here on the key until the first one committed.
+        raise AlreadySubmitted(Submission.objects.get(token=token)) from None
+
+
+def submitted_before(token: UUID | None, kind: str) -> Submission | None:
+    """What a create form with `token` made already (None: never saved, or no token)."""
+    if token is None:
+        return None
+    return Submission.objects.filter(token=token, kind=kind).first()
 
 
 def _records_changed(project_ids: Iterable[int | None], dates: Iterable[date]) -> None:
@@ -207,12 +250,22 @@ def resubmit(record: Milestone | Receipt, *, by) -> None:
         raise Conflict(_("该记录已不是退回状态，无需重新提交。"))
 
 
-def save_record(record: Milestone | Receipt, *, by, original_status: str | None, changed=()):
+def save_record(
+    record: Milestone | Receipt,
+    *,
+    by,
+    original_status: str | None,
+    changed=(),
+    submission: UUID | None = None,
+):
     """Save a new or edited milestone or receipt (already validated by its form).
 
     A new record is pending and logged by `by`. An edit follows `status_after_edit`; it is
     refused (Conflict) if the office changed the record's status while it was being edited.
+    A milestone of a stage another user recorded a moment ago is a ValidationError on
+    "stage". `submission`: a create form's one-time token (AlreadySubmitted when used).
     """
+    kind = Submission.Kind.MILESTONE if isinstance(record, Milestone) else Submission.Kind.RECEIPT
     with transaction.atomic():
         stored = _stored_record(record)
         if record.pk is None:
@@ -230,7 +283,13 @@ def save_record(record: Milestone | Receipt, *, by, original_status: str | None,
                     if original_status == RETURNED
                     else _("修改已核实记录，待重新核实")
                 )
-        _save_record(record, stored, by=by)
+        try:
+            _save_record(record, stored, by=by)
+        except ValidationError:
+            _raise_if_submitted(submission, kind)
+            raise
+        if stored is None:
+            _claim(submission, kind, record.pk)
     return record
 
 
@@ -270,12 +329,26 @@ def _save_record(record: Milestone | Receipt, stored: dict | None, *, by) -> Non
     """Save `record`; refresh and announce its project and date, and those it had before
     (an edit may move it to another date or another project)."""
     record._history_user = by
-    record.save()
+    try:
+        with transaction.atomic():  # a savepoint: the caller can still answer
+            record.save()
+    except IntegrityError:
+        # The form found the stage free, but two users can pass that check at once.
+        if isinstance(record, Milestone) and _stage_taken(record):
+            raise ValidationError(
+                {"stage": _("该项目的这个阶段刚被他人登记，请回到项目页查看。")}
+            ) from None
+        raise
     projects, dates = {record.project_id}, [record.occurred_on]
     if stored is not None:
         projects.add(stored["project_id"])
         dates.append(stored["occurred_on"])
     _records_changed(projects, dates)
+
+
+def _stage_taken(milestone: Milestone) -> bool:
+    others = Milestone.objects.filter(project_id=milestone.project_id, stage=milestone.stage)
+    return others.exclude(pk=milestone.pk).exists()
 
 
 def delete_records(records: Iterable[Milestone | Receipt], *, by) -> None:
@@ -294,6 +367,7 @@ def save_project_edit(form, *, loaded_at: str, by=None) -> Project:
 
     The stored `updated_at` is read under a row lock and compared with the version the
     form carried; a mismatch (or no version at all) raises Conflict and nothing is saved.
+    A code another user took a moment ago is a ValidationError on "code".
     `by`: who, for the history (else simple_history's request middleware says).
     """
     with transaction.atomic():
@@ -334,7 +408,7 @@ def _save_project(project: Project, stored: dict | None, *, by) -> None:
     """
     if by is not None:
         project._history_user = by
-    project.save()
+    _save_unique(project)
     if stored is None:
         return
     lost_before, lost_now = stored["lost_on"], project.lost_on
@@ -394,32 +468,59 @@ def mark_lost(project: Project, *, by, lost_on: date, reason: str) -> None:
 
 
 # Codes, projects and leads ------------------------------------------------------------
-def next_code(prefix: str, year: int) -> str:
-    """The next free code of the form "<prefix>-<year>-<seq>" (seq zero-padded to 4)."""
-    stem = f"{prefix}-{year}-"
-    last = (
-        Project.objects.filter(code__regex=rf"^{prefix}-{year}-[0-9]+$")
-        .order_by(Length("code").desc(), "-code")
-        .values_list("code", flat=True)
-        .first()
+def next_code(*, year: int) -> str:
+    """Take the next automatic code of `year`: "XM-<year>-<number>", zero-padded to four.
+
+    The number comes from the year's CodeCounter row, locked until the transaction ends:
+    concurrent creators take turns (fifty liaisons at once raced for the same number
+    often enough in the load test to exhaust the retries), and each one reads what its
+    predecessor committed. A code typed by hand never moves the counter, so no code, however
+    large or odd, can stop the numbering; a number someone typed already is skipped.
+    Call it inside a transaction.
+    """
+    stem = f"{CODE_PREFIX}-{year}-"
+    counters = CodeCounter.objects.select_for_update()
+    counter = counters.filter(prefix=CODE_PREFIX, year=year).first()
+    if counter is None:
+        # The year's first code: start past the codes of this shape already stored (from
+        # before the counter, or a ledger). Concurrent first creators insert the row once:
+        # the second insert waits for the first to commit, then does nothing.
+        start = CodeCounter(prefix=CODE_PREFIX, year=year, last=_highest_number(stem))
+        CodeCounter.objects.bulk_create([start], ignore_conflicts=True)
+        counter = counters.get(prefix=CODE_PREFIX, year=year)
+    number = counter.last + 1
+    if Project.objects.filter(code=_code(stem, number)).exists():
+        taken = set(Project.objects.filter(code__startswith=stem).values_list("code", flat=True))
+        while _code(stem, number) in taken:
+            number += 1
+    CodeCounter.objects.filter(pk=counter.pk).update(last=number)
+    return _code(stem, number)
+
+
+def _code(stem: str, number: int) -> str:
+    return f"{stem}{number:0{CODE_DIGITS}d}"
+
+
+def _highest_number(stem: str) -> int:
+    """The highest number among stored codes "<stem><digits>" of at most SEED_MAX_DIGITS."""
+    codes = Project.objects.filter(code__startswith=stem).values_list("code", flat=True)
+    numbers = (code[len(stem) :] for code in codes.iterator())
+    return max(
+        (int(n) for n in numbers if n.isascii() and n.isdigit() and len(n) <= SEED_MAX_DIGITS),
+        default=0,
     )
-    seq = int(last[len(stem) :]) + 1 if last else 1
-    return f"{stem}{seq:04d}"
 
 
-def save_new_project(project: Project, *, prefix: str, today: date, by=None) -> Project:
-    """Save a new project under the next free code.
+def save_new_project(project: Project, *, today: date, by=None) -> Project:
+    """Save a new project under the next automatic code of `today`'s year.
 
-    Codes of one prefix and year are handed out one at a time (`_lock_codes`): concurrent
-    creators wait a moment for each other rather than race for the same number, which
-    fifty liaisons at once did often enough in the load test to exhaust the retries. A
-    code typed in by hand can still take a number first: then the next one is tried.
+    A code typed in by hand in a transaction that has not committed yet can still take
+    the number first: then the next one is tried.
     """
     for attempt in range(CODE_ATTEMPTS):
         try:
             with transaction.atomic():  # a savepoint: the caller's transaction survives a clash
-                _lock_codes(prefix, today.year)
-                project.code = next_code(prefix, today.year)
+                project.code = next_code(year=today.year)
                 project._history_user = by
                 project.save()
             return project
@@ -430,47 +531,71 @@ def save_new_project(project: Project, *, prefix: str, today: date, by=None) -> 
     raise AssertionError("unreachable")
 
 
-def _lock_codes(prefix: str, year: int) -> None:
-    """Hold the codes of `prefix` and `year` until the transaction ends (PostgreSQL: an
-    advisory transaction lock; SQLite has one writer at a time already). A creator that
-    waited here reads the code its predecessor committed: each statement of a READ
-    COMMITTED transaction sees what was committed before it began."""
-    if connection.vendor != "postgresql":
-        return
-    key = zlib.crc32(f"project-code:{prefix}:{year}".encode())
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+def create_project(project: Project, *, by, today: date, submission: UUID | None = None) -> Project:
+    """Save a project typed in by a liaison or the office; generate its code if left blank.
+
+    A typed code someone else took a moment ago is refused (ValidationError on "code").
+    `submission`: the create form's one-time token (AlreadySubmitted when used before).
+    """
+    with transaction.atomic():
+        try:
+            if project.code:
+                project._history_user = by
+                _save_unique(project)
+            else:
+                save_new_project(project, today=today, by=by)
+        except ValidationError:
+            _raise_if_submitted(submission, Submission.Kind.PROJECT)
+            raise
+        _claim(submission, Submission.Kind.PROJECT, project.pk)
+    return project
 
 
-def create_project(project: Project, *, by, today: date) -> Project:
-    """Save a project typed in by a liaison or the office; generate its code if left blank."""
-    if project.code:
-        project._history_user = by
-        project.save()
-        return project
-    return save_new_project(project, prefix=PROJECT_PREFIX, today=today, by=by)
-
-
-def submit_lead(project: Project, *, by, today: date) -> Project:
+def submit_lead(project: Project, *, by, today: date, submission: UUID | None = None) -> Project:
     """Save a lead (信息): a project with a lead milestone dated the day it was submitted.
 
-    `project` carries what the submitter filled in (department, name, channel…).
+    `project` carries what the submitter filled in (department, name, channel…); its code
+    is the next automatic one, as any project's. `submission`: as for create_project.
     """
     with transaction.atomic():
         project.submitted_by = by
-        save_new_project(project, prefix=LEAD_PREFIX, today=today, by=by)
+        save_new_project(project, today=today, by=by)
         milestone = Milestone(
             project=project, stage=Stage.LEAD, occurred_on=today, status=PENDING, logged_by=by
         )
         _save_record(milestone, None, by=by)
+        _claim(submission, Submission.Kind.LEAD, project.pk)
     return project
 
 
+def _save_unique(project: Project) -> None:
+    """Save `project`; a code another user saved a moment ago is a ValidationError on "code"
+    (the form checked it was free, but two saves can pass that check at once)."""
+    try:
+        with transaction.atomic():  # a savepoint: the caller can still answer
+            project.save()
+    except IntegrityError:
+        taken = Project.objects.filter(code=project.code).exclude(pk=project.pk).exists()
+        if taken:
+            raise ValidationError(
+                {"code": _("项目编号“%(code)s”刚被他人使用，请换一个。") % {"code": project.code}}
+            ) from None
+        raise
+
+
+def _raise_if_submitted(token: UUID | None, kind: str) -> None:
+    """After a clash on a unique column: AlreadySubmitted if the clash was our own twin
+    (the same form posted twice at once), so the user sees the first result."""
+    if (first := submitted_before(token, kind)) is not None:
+        raise AlreadySubmitted(first)
+
+
 # Visits -------------------------------------------------------------------------------
-def save_visit(visit: Visit, *, by) -> Visit:
+def save_visit(visit: Visit, *, by, submission: UUID | None = None) -> Visit:
     """Save a new or edited visit; announce its department and date, and those it had before.
 
     A new visit is logged by `by` (unless the office names someone else in the admin).
+    `submission`: the create form's one-time token (AlreadySubmitted when used before).
     """
     with transaction.atomic():
         stored = None
@@ -485,6 +610,8 @@ def save_visit(visit: Visit, *, by) -> Visit:
             visit.logged_by = by
         visit._history_user = by
         visit.save()
+        if stored is None:
+            _claim(submission, Submission.Kind.VISIT, visit.pk)
         departments, dates = {visit.department_id}, [visit.occurred_on]
         if stored is not None:
             departments.add(stored[0])

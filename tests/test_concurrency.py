@@ -97,3 +97,134 @@ def test_a_post_without_loaded_at_is_refused(office, commerce):
     assert response.status_code == 200 and CONFLICT in response.content.decode()
     project.refresh_from_db()
     assert project.investor == "某投资方"
+
+
+# Two saves at the same instant (PostgreSQL) ----------------------------------------------
+# Each test lets two requests pass their form's checks, holds them at a barrier until both
+# have, then lets both save: the database's unique constraint decides, and the loser must
+# get a message, not an error page. SQLite takes one writer at a time, and its in-memory
+# test database is not shared between threads: these run on PostgreSQL (CI's second pass).
+
+
+def both_at_once(posts, *, hold, monkeypatch):
+    """Run the `posts` (callables returning a response) in two threads, each held after
+    `hold` (a form class's clean) until both got there; return the responses in order."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("two concurrent writers need PostgreSQL (CI runs this file on it)")
+    barrier = threading.Barrier(len(posts))
+    original = hold.clean
+
+    def clean_then_wait(form):
+        cleaned = original(form)
+        barrier.wait(timeout=20)
+        return cleaned
+
+    monkeypatch.setattr(hold, "clean", clean_then_wait)
+    responses, errors = [None] * len(posts), []
+
+    def run(i):
+        try:
+            responses[i] = posts[i]()
+        except BaseException as e:  # reported by the main thread
+            errors.append(e)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(posts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    return responses
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_users_adding_the_same_stage_at_once(liaison, office, commerce, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from projects.forms import MilestoneForm
+    from projects.models import Milestone
+
+    project = make_project(commerce, code="SW-001")
+    url = reverse("projects:milestone_create", args=[project.pk])
+    clients = [logged_in(liaison), logged_in(office)]
+
+    def post(client, day):
+        evidence = SimpleUploadedFile("意向书.pdf", b"%PDF-1.4\n%%EOF\n")
+        data = {"stage": 2, "occurred_on": f"2026-06-{day}", "evidence": evidence}
+        return lambda: client.post(url, data)
+
+    responses = both_at_once(
+        [post(clients[0], 10), post(clients[1], 11)], hold=MilestoneForm, monkeypatch=monkeypatch
+    )
+
+    assert sorted(r.status_code for r in responses) == [200, 302]
+    refused = next(r for r in responses if r.status_code == 200).content.decode()
+    assert "该项目的这个阶段刚被他人登记" in refused
+    assert 'id="id_stage_error"' in refused  # next to the stage field
+    milestone = Milestone.objects.get()  # one, whole: its history row and the progress
+    assert Milestone.history.count() == 1
+    project.refresh_from_db()
+    assert project.last_milestone_on == milestone.occurred_on
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_users_typing_the_same_new_code_at_once(liaison, office, commerce, monkeypatch):
+    from projects.forms import ProjectForm
+
+    url = reverse("projects:create")
+    clients = [logged_in(liaison), logged_in(office)]
+
+    def post(client, name):
+        data = {"name": name, "code": "SW-100", "department": commerce.pk, "industry": "other"}
+        return lambda: client.post(url, data)
+
+    responses = both_at_once(
+        [post(clients[0], "甲"), post(clients[1], "乙")], hold=ProjectForm, monkeypatch=monkeypatch
+    )
+
+    assert sorted(r.status_code for r in responses) == [200, 302]
+    refused = next(r for r in responses if r.status_code == 200).content.decode()
+    assert "项目编号“SW-100”刚被他人使用" in refused and 'id="id_code_error"' in refused
+    assert Project.objects.count() == 1 and Project.history.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_visit_form_posted_twice_at_the_same_instant_is_stored_once(
+    liaison, commerce, monkeypatch
+):
+    import re
+
+    from projects.forms import VisitForm
+    from projects.models import Submission, Visit
+
+    url = reverse("projects:visit_create")
+    clients = [logged_in(liaison), logged_in(liaison)]
+    page = clients[0].get(url).content.decode()
+    token = re.search(r'name="submission" value="([0-9a-f-]{36})"', page).group(1)
+    data = {
+        "department": commerce.pk,
+        "occurred_on": "2026-06-29",
+        "investor_org": "某客商",
+        "persons": "3",
+        "submission": token,
+    }
+    responses = both_at_once(
+        [lambda c=c: c.post(url, data) for c in clients], hold=VisitForm, monkeypatch=monkeypatch
+    )
+
+    assert [r.status_code for r in responses] == [302, 302]
+    assert {r["Location"] for r in responses} == {reverse("projects:visit_list")}
+    assert Visit.objects.count() == 1 and Visit.history.count() == 1
+    assert Submission.objects.get().object_id == Visit.objects.get().pk

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
+from django.db import transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -25,8 +26,9 @@ from demo.loader import (
 )
 from departments.models import Person
 from departments.roles import roles_of
-from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit
+from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit, validate_code
 from projects.rules import first_backward_pair
+from projects.services import next_code
 from projects.validation import stage_dates
 
 LOGIN_LINE = re.compile(r"^\s+(\S+)\s+(Demo-\S+)\s+(\S+)", re.MULTILINE)
@@ -155,6 +157,26 @@ def test_rebuild_replaces_the_demo_without_duplicates(demo):
     competition = Competition.objects.get(name=COMPETITION_NAME)
     league = compute_league(competition, as_of=timezone.localdate())
     assert all(league.totals[m] == v for m, v in SPEECH_FIGURES.items())
+
+
+def test_demo_projects_are_numbered_as_the_entry_pages_number_them(demo):
+    """One code scheme (README "Project codes"): the demo's projects are XM-<year>-<number>
+    in the order they were registered, valid codes, and what a liaison creates next
+    carries on from them; a rebuild numbers them the same way again."""
+    codes = sorted(Project.objects.values_list("code", flat=True))
+    assert all(re.fullmatch(r"XM-20[0-9]{2}-[0-9]{4}", code) for code in codes), codes[:5]
+    for project in Project.objects.all():
+        validate_code(project.code)
+    numbers = defaultdict(list)
+    for code in codes:
+        numbers[int(code[3:7])].append(int(code[8:]))
+    assert all(found == list(range(1, len(found) + 1)) for found in numbers.values()), numbers
+    year = max(numbers)
+    with transaction.atomic():
+        assert next_code(year=year) == f"XM-{year}-{len(numbers[year]) + 1:04d}"
+        transaction.set_rollback(True)
+    loaddemo("--rebuild")
+    assert sorted(Project.objects.values_list("code", flat=True)) == codes
 
 
 def test_printed_logins_authenticate_and_cover_every_role(demo):

@@ -465,7 +465,7 @@ def test_staff_submits_a_lead_and_follows_it(client, staff_member, commerce, lia
         },
         follow=True,
     )
-    assert "信息已报送给商务局，编号 XS-2026-0001" in page(response)
+    assert "信息已报送给商务局，编号 XM-2026-0001" in page(response)
     assert "老同学的电池项目" in page(response) and "未接手" in page(response)
     lead = Project.objects.get()
     # Staff follow their leads on "my leads" only: project pages are not for their role.

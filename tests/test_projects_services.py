@@ -12,7 +12,7 @@ from django.db import IntegrityError
 
 from projects import services
 from projects.filters import lead_counts_by_channel, lead_counts_by_submitter
-from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage
+from projects.models import CodeCounter, Milestone, Project, Receipt, ReviewStatus, Stage
 from tests.conftest import make_milestone, make_project, make_receipt
 
 pytestmark = pytest.mark.django_db
@@ -249,15 +249,14 @@ def test_mark_lost_twice_is_a_conflict(project, liaison):
 
 
 # Codes and leads ----------------------------------------------------------------------
-def test_next_code_counts_within_prefix_and_year(commerce):
-    assert services.next_code("XS", 2026) == "XS-2026-0001"
-    make_project(commerce, code="XS-2026-0009")
-    make_project(commerce, code="XS-2025-0050")
-    make_project(commerce, code="XM-2026-0100")
-    make_project(commerce, code="XS-2026-note")  # typed by hand: ignored
-    assert services.next_code("XS", 2026) == "XS-2026-0010"
-    make_project(commerce, code="XS-2026-10000")  # past four digits still sorts last
-    assert services.next_code("XS", 2026) == "XS-2026-10001"
+def test_next_code_counts_within_the_year(commerce):
+    assert services.next_code(year=2026) == "XM-2026-0001"
+    assert services.next_code(year=2025) == "XM-2025-0001"
+    make_project(commerce, code="XM-2026-0002")  # typed by hand: skipped
+    make_project(commerce, code="XM-2026-note")
+    assert services.next_code(year=2026) == "XM-2026-0003"
+    CodeCounter.objects.filter(year=2026).update(last=9999)
+    assert services.next_code(year=2026) == "XM-2026-10000"  # past four digits
 
 
 def test_submit_lead_makes_a_project_with_a_lead_milestone(commerce, staff_member):
@@ -265,7 +264,7 @@ def test_submit_lead_makes_a_project_with_a_lead_milestone(commerce, staff_membe
     services.submit_lead(lead, by=staff_member, today=TODAY)
     lead.refresh_from_db()
     assert (lead.code, lead.submitted_by, lead.source_channel) == (
-        "XS-2026-0001",
+        "XM-2026-0001",
         staff_member,
         "classmate",
     )
@@ -280,21 +279,21 @@ def test_submit_lead_makes_a_project_with_a_lead_milestone(commerce, staff_membe
 
 
 def test_a_code_taken_by_a_concurrent_request_is_retried(commerce, staff_member, monkeypatch):
-    make_project(commerce, code="XS-2026-0001")
-    codes = iter(["XS-2026-0001", "XS-2026-0002"])  # the first one was just taken
-    monkeypatch.setattr(services, "next_code", lambda prefix, year: next(codes))
+    make_project(commerce, code="XM-2026-0001")
+    codes = iter(["XM-2026-0001", "XM-2026-0002"])  # the first one was just taken
+    monkeypatch.setattr(services, "next_code", lambda *, year: next(codes))
     lead = services.submit_lead(
         Project(department=commerce, name="线索", source_channel="fair"),
         by=staff_member,
         today=TODAY,
     )
-    assert lead.code == "XS-2026-0002"
-    assert Project.objects.filter(code__startswith="XS-").count() == 2
+    assert lead.code == "XM-2026-0002"
+    assert Project.objects.filter(code__startswith="XM-").count() == 2
 
 
 def test_code_retries_give_up_eventually(commerce, staff_member, monkeypatch):
-    make_project(commerce, code="XS-2026-0001")
-    monkeypatch.setattr(services, "next_code", lambda prefix, year: "XS-2026-0001")
+    make_project(commerce, code="XM-2026-0001")
+    monkeypatch.setattr(services, "next_code", lambda *, year: "XM-2026-0001")
     with pytest.raises(IntegrityError):
         services.submit_lead(
             Project(department=commerce, name="线索", source_channel="fair"),
@@ -377,7 +376,7 @@ def test_lead_counts_by_submitter_and_channel(
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_creators_get_distinct_codes_without_retrying(commerce, liaison, monkeypatch):
     """Eight requests create projects at the same instant with one attempt each: codes are
-    handed out one at a time (services._lock_codes), so none of them clashes. (SQLite has
+    handed out one at a time (services.next_code), so none of them clashes. (SQLite has
     one writer at a time: there the creators take turns.)"""
     import threading
 
@@ -407,5 +406,5 @@ def test_concurrent_creators_get_distinct_codes_without_retrying(commerce, liais
     for t in threads:
         t.join(timeout=60)
     assert not errors, errors
-    prefix = services.PROJECT_PREFIX
+    prefix = services.CODE_PREFIX
     assert sorted(codes) == [f"{prefix}-2026-{n:04d}" for n in range(1, 3 * creators + 1)]

@@ -559,7 +559,7 @@ def _read_visits(ledger: Ledger, rows: Iterator[_Row], departments: set[str]) ->
         occurred_on = row.get("接待日期", parse_past_date, required=True)
         department = _known_department(row, "接待部门", departments)
         org = row.get("客商单位", text_of(Visit, "investor_org"), required=True)
-        persons = row.get("人数", lambda v: parse_int(v, minimum=1), required=True)
+        persons = row.get("人数", _persons, required=True)
         host = row.get("接待领导", text_of(Visit, "host"), default="")
         purpose = row.get("事由", text_of(Visit, "purpose"), default="")
         code = row.get("项目编号", parse_text, default="")
@@ -567,6 +567,18 @@ def _read_visits(ledger: Ledger, rows: Iterator[_Row], departments: set[str]) ->
             ledger.visits.append(
                 VisitRow(row.number, occurred_on, department, org, persons, host, purpose, code)
             )
+
+
+def _persons(value: Any) -> int:
+    """Persons in one visit batch: at least 1, at most settings.VISIT_MAX_PERSONS (the
+    entry form's bound: more is a typing error, and would be counted at once)."""
+    persons = parse_int(value, minimum=1)
+    if persons > settings.VISIT_MAX_PERSONS:
+        raise CellError(
+            _("每批接待不能超过%(max)d人（现为%(n)d），请核对人数。")
+            % {"max": settings.VISIT_MAX_PERSONS, "n": persons}
+        )
+    return persons
 
 
 def open_workbook(source: str | IO[bytes]):

@@ -10,8 +10,9 @@ from projects import services
 from projects.access import projects_for
 from projects.filters import LeadFilter, lead_counts_by_channel, lead_counts_by_submitter
 from projects.forms import LeadForm
-from projects.models import Project
+from projects.models import Project, Submission
 from projects.tables import LeadTable, MyLeadTable
+from projects.views.once import first_result, repeated
 from web.access import require
 from web.tables import configure, export_response
 
@@ -19,10 +20,18 @@ from web.tables import configure, export_response
 @require(Role.STAFF_LIAISON_OR_OFFICE)
 def lead_create(request):
     form = LeadForm(request.POST or None, roles=roles_of(request.user))
+    if answer := repeated(request, form, Submission.Kind.LEAD):
+        return answer
     if request.method == "POST" and form.is_valid():
-        project = services.submit_lead(
-            form.save(commit=False), by=request.user, today=timezone.localdate()
-        )
+        try:
+            project = services.submit_lead(
+                form.save(commit=False),
+                by=request.user,
+                today=timezone.localdate(),
+                submission=form.cleaned_data["submission"],
+            )
+        except services.AlreadySubmitted as e:
+            return first_result(request, e.submission)
         messages.success(
             request,
             _("信息已报送给%(dept)s，编号 %(code)s。")

@@ -16,10 +16,11 @@ from projects.access import (
     projects_for,
 )
 from projects.filters import ProjectFilter
-from projects.forms import LostForm, ProjectForm
-from projects.models import MILESTONE_STAGES, ReviewStatus, Stage
+from projects.forms import LostForm, ProjectForm, add_service_errors
+from projects.models import MILESTONE_STAGES, ReviewStatus, Stage, Submission
 from projects.tables import ProjectTable
 from projects.views.history import project_history
+from projects.views.once import first_result, repeated
 from web.access import require
 from web.tables import configure, export_response
 
@@ -110,12 +111,23 @@ def _zone_context():
 @require(Role.LIAISON_OR_OFFICE)
 def project_create(request):
     form = ProjectForm(request.POST or None, roles=roles_of(request.user))
+    if answer := repeated(request, form, Submission.Kind.PROJECT):
+        return answer
     if request.method == "POST" and form.is_valid():
-        project = services.create_project(
-            form.save(commit=False), by=request.user, today=timezone.localdate()
-        )
-        messages.success(request, _("已创建项目 %(code)s。") % {"code": project.code})
-        return redirect("projects:detail", pk=project.pk)
+        try:
+            project = services.create_project(
+                form.save(commit=False),
+                by=request.user,
+                today=timezone.localdate(),
+                submission=form.cleaned_data["submission"],
+            )
+        except services.AlreadySubmitted as e:
+            return first_result(request, e.submission)
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, _("已创建项目 %(code)s。") % {"code": project.code})
+            return redirect("projects:detail", pk=project.pk)
     return render(
         request, "projects/project_form.html", {"form": form, "project": None, **_zone_context()}
     )
@@ -134,6 +146,8 @@ def project_edit(request, pk):
             )
         except services.Conflict as conflict:
             form.add_error(None, str(conflict))
+        except ValidationError as e:
+            add_service_errors(form, e)
         else:
             messages.success(request, _("项目信息已保存。"))
             return redirect("projects:detail", pk=project.pk)
@@ -160,9 +174,7 @@ def project_lost(request, pk):
                 reason=form.cleaned_data["lost_reason"],
             )
         except ValidationError as e:
-            for field, errors in e.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_service_errors(form, e)
         except services.Conflict as e:
             messages.warning(request, str(e))
             return redirect("projects:detail", pk=project.pk)

@@ -17,9 +17,10 @@ from projects.access import (
     milestones_for,
     receipts_for,
 )
-from projects.forms import MilestoneForm, ReceiptForm
+from projects.forms import MilestoneForm, ReceiptForm, add_service_errors
 from projects.models import MILESTONE_STAGES, Milestone, Receipt, ReviewStatus
 from projects.tables import ReturnedMilestoneTable, ReturnedReceiptTable
+from projects.views.once import first_result, repeated
 from web.access import require
 from web.ratelimit import rate_limited
 from web.tables import configure
@@ -36,6 +37,8 @@ def _record_form(request, kind: str, record, *, project):
         # The next stage not yet recorded; ModelForm's initial (the blank instance) wins over
         # field.initial, so set it there.
         form.initial["stage"] = next((s for s in MILESTONE_STAGES if s not in recorded), None)
+    if answer := repeated(request, form, kind):
+        return answer
     if request.method == "POST" and form.is_valid():
         try:
             services.save_record(
@@ -43,9 +46,14 @@ def _record_form(request, kind: str, record, *, project):
                 by=request.user,
                 original_status=form.original_status,
                 changed=form.changed_data,
+                submission=form.cleaned_data.get("submission"),
             )
+        except services.AlreadySubmitted as e:
+            return first_result(request, e.submission)
         except services.Conflict as e:
             messages.warning(request, str(e))
+        except ValidationError as e:
+            add_service_errors(form, e)
         else:
             if form.original_status == ReviewStatus.RETURNED:
                 messages.success(request, _("已修改并重新提交，等待竞赛办核实。"))

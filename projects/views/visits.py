@@ -11,7 +11,9 @@ from projects import services
 from projects.access import get_visit_for_user, may_log, visits_for
 from projects.filters import VisitFilter
 from projects.forms import VisitForm
+from projects.models import Submission
 from projects.tables import VisitTable
+from projects.views.once import first_result, repeated
 from web.access import require
 from web.tables import configure, export_response
 
@@ -42,8 +44,17 @@ def visit_list(request):
 @require(Role.LIAISON_OR_OFFICE)
 def visit_create(request):
     form = VisitForm(request.POST or None, roles=roles_of(request.user))
+    if answer := repeated(request, form, Submission.Kind.VISIT):
+        return answer
     if request.method == "POST" and form.is_valid():
-        visit = services.save_visit(form.save(commit=False), by=request.user)
+        try:
+            visit = services.save_visit(
+                form.save(commit=False),
+                by=request.user,
+                submission=form.cleaned_data["submission"],
+            )
+        except services.AlreadySubmitted as e:
+            return first_result(request, e.submission)
         messages.success(
             request,
             _("已登记接待：%(org)s %(n)d人。") % {"org": visit.investor_org, "n": visit.persons},
