@@ -197,7 +197,9 @@ def liaison_home(
         return []
 
     if competition is not None:
-        league, _stored = league_to_show(competition, as_of=today)
+        # After the end, the figures of its last day (the snapshot pages read).
+        as_of = min(today, competition.end_date)
+        league, _stored = league_to_show(competition, as_of=as_of)
         for row in league.rows:
             summary = summaries.get(row.department_id)
             if summary is None:

@@ -217,6 +217,10 @@ def test_nightly_snapshots_every_active_started_competition(comp, commerce):
     Competition.objects.create(
         name="已停用", start_date=date(2026, 1, 1), end_date=date(2026, 6, 8), is_active=False
     )
+    # Ended: its last day's snapshot stands for every later day; nothing is stored after.
+    Competition.objects.create(
+        name="已结束", start_date=date(2025, 9, 1), end_date=date(2025, 12, 9)
+    )
     from competition.tasks import nightly_snapshots
 
     assert nightly_snapshots() == [comp.id]

@@ -105,7 +105,10 @@ def dates_to_recompute(competition: Competition, *, stale_from: date, today: dat
     first = max(stale_from, competition.start_date)
     last = min(today, competition.end_date)
     window = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    return sorted({*stored, *window, today})
+    # No snapshot is stored for a day outside the window: after the end, the end's stands
+    # for every later day (pages read it), before the start there is nothing to store.
+    inside = competition.start_date <= today <= competition.end_date
+    return sorted({*stored, *window, *([today] if inside else [])})
 
 
 class Recomputed(NamedTuple):
@@ -149,10 +152,11 @@ def stale_competition_ids(*, older_than: timedelta = STALE_GRACE) -> list[int]:
 
 
 def snapshot_today(*, today: date | None = None) -> list[int]:
-    """The nightly job: snapshot every active competition whose window has begun."""
+    """The nightly job: snapshot every active competition whose window contains today."""
     today = today or timezone.localdate()
     done = []
-    for competition in Competition.objects.filter(is_active=True, start_date__lte=today):
+    running = Competition.objects.filter(is_active=True, start_date__lte=today, end_date__gte=today)
+    for competition in running:
         recompute_snapshots(competition, as_of=today)
         done.append(competition.id)
     return done
