@@ -131,16 +131,63 @@ def read(report) -> bytes:
 
 
 def test_bulletins_are_numbered_per_competition_from_one(city, office):
-    first, second = bulletin(city, user=office), bulletin(city)
+    first = bulletin(city, user=office)
+    second = service.request_report(city, kind="bulletin", as_of=AS_OF - timedelta(days=7))
     pack = service.request_report(city, kind=Report.Kind.PACK, as_of=AS_OF)
-    third = bulletin(city)
+    third = service.request_report(city, kind="bulletin", as_of=AS_OF - timedelta(days=1))
     other = Competition.objects.create(
         name="全年任务", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31)
     )
+    # The sequence of publication, whatever the dates: no gaps, no repeats.
     assert [first.issue_number, second.issue_number, third.issue_number] == [1, 2, 3]
     assert pack.issue_number is None
     assert bulletin(other).issue_number == 1
     assert first.status == Report.Status.QUEUED and first.requested_by == office
+
+
+def test_a_date_that_has_an_issue_keeps_its_number(city, fake_pdf):
+    """Asking again for the bulletin of a date rebuilds that issue, it is no new issue."""
+    first = bulletin(city)
+    service.run_report(first.pk)
+    again = service.request_build(city, kind="bulletin", as_of=AS_OF)
+    assert again.build and again.report.pk == first.pk and again.report.issue_number == 1
+    assert again.report.status == Report.Status.QUEUED
+    # While it is queued or rendering it is left to finish: nothing to queue twice.
+    waiting = service.request_build(city, kind="bulletin", as_of=AS_OF)
+    assert not waiting.build and waiting.report.pk == first.pk
+    assert Report.objects.filter(kind="bulletin").count() == 1
+    # A new date is the next issue; packs are never numbered and never reused.
+    assert (
+        service.request_report(city, kind="bulletin", as_of=AS_OF - timedelta(1)).issue_number == 2
+    )
+    packs = [service.request_report(city, kind="pack", as_of=AS_OF) for _ in range(2)]
+    assert packs[0].pk != packs[1].pk
+
+
+def test_the_office_corrects_an_issue_number_before_printing(city, fake_pdf):
+    first = bulletin(city)
+    service.run_report(first.pk)
+    second = service.request_report(city, kind="bulletin", as_of=AS_OF - timedelta(days=7))
+    service.run_report(second.pk)
+
+    # The office's paper series already had twelve issues: this one is 第13期.
+    assert service.renumber_bulletin(first, issue_number=13)
+    first.refresh_from_db()
+    assert first.issue_number == 13 and first.status == Report.Status.QUEUED  # to reprint
+    assert not service.renumber_bulletin(first, issue_number=13)  # nothing to change
+    with pytest.raises(service.ReportError, match="第2期已是2026-01-13的简报"):
+        service.renumber_bulletin(first, issue_number=2)
+    with pytest.raises(service.ReportError, match="正整数"):
+        service.renumber_bulletin(first, issue_number=0)
+    # Queued again (or rendering): the running build would print the old number.
+    with pytest.raises(service.ReportError, match="正在生成"):
+        service.renumber_bulletin(first, issue_number=14)
+    pack = service.request_report(city, kind="pack", as_of=AS_OF)
+    with pytest.raises(service.ReportError, match="只有简报"):
+        service.renumber_bulletin(pack, issue_number=5)
+    # The next new date continues from the highest number.
+    later = service.request_report(city, kind="bulletin", as_of=AS_OF - timedelta(days=1))
+    assert later.issue_number == 14
 
 
 def test_an_issue_number_cannot_be_given_twice(city):
@@ -152,7 +199,8 @@ def test_an_issue_number_cannot_be_given_twice(city):
 def test_numbering_retries_when_the_number_was_taken_meanwhile(city, monkeypatch):
     """Without row locks (SQLite) a concurrent request can take the number between our
     read and our insert: the unique constraint refuses ours and the request is retried."""
-    Report.objects.create(competition=city, kind="bulletin", as_of=AS_OF, issue_number=1)
+    earlier = AS_OF - timedelta(days=7)
+    Report.objects.create(competition=city, kind="bulletin", as_of=earlier, issue_number=1)
     real_create = service._create
     attempts = []
 
@@ -160,7 +208,7 @@ def test_numbering_retries_when_the_number_was_taken_meanwhile(city, monkeypatch
         attempts.append(1)
         if len(attempts) == 1:  # numbered from a read made before the other insert
             Report.objects.create(
-                competition=competition, kind="bulletin", as_of=AS_OF, issue_number=1
+                competition=competition, kind="bulletin", as_of=earlier, issue_number=1
             )
         return real_create(competition, **kw)
 
@@ -190,8 +238,11 @@ def test_rebuilding_an_issue_keeps_its_number_and_replaces_its_file(
     assert report.status == Report.Status.DONE and report.issue_number == 1
     assert report.file.name != old_name and report.file.name.startswith("reports/")
     assert not default_storage.exists(old_name)
-    # No gap and no repeat: the next bulletin is the second issue.
-    assert bulletin(city).issue_number == 2
+    # No gap and no repeat: the next date is the second issue, the same date the first.
+    assert bulletin(city).issue_number == 1
+    assert (
+        service.request_report(city, kind="bulletin", as_of=AS_OF - timedelta(1)).issue_number == 2
+    )
 
 
 # ---- the job's status -----------------------------------------------------------------
@@ -465,14 +516,13 @@ def test_a_competition_without_departments_still_prints(db, kind):
     assert "参赛部门0个" in html and "没有参赛部门" in html
 
 
-@pytest.mark.parametrize("kind", ["bulletin", "pack"])
-def test_long_project_lists_print_the_largest_and_say_how_many_more(city, kind, settings):
+def test_long_project_lists_print_the_largest_and_say_how_many_more(city, settings):
     """Thousands of major projects would fill a bulletin: the lists print the largest,
     the note says how many are left out, the summary's counts still cover all of them."""
     from competition.reports.html import render_document
 
     settings.REPORT_PROJECT_ROWS = 1
-    html = render_document(city, kind=kind, as_of=AS_OF, issue_number=1, issued_on=AS_OF)
+    html = render_document(city, kind="bulletin", as_of=AS_OF, issue_number=1, issued_on=AS_OF)
     major = html.split('id="major-projects"')[1].split("</table>")[0]
     assert "风电装备制造项目" in major and "商贸物流园项目" not in major
     assert "前1个，另有1个重大项目未列出" in html
@@ -480,6 +530,16 @@ def test_long_project_lists_print_the_largest_and_say_how_many_more(city, kind, 
     assert 'id="reward-omitted"' not in html  # one reward-eligible project: all printed
 
     settings.REPORT_PROJECT_ROWS = 100
-    html = render_document(city, kind=kind, as_of=AS_OF, issue_number=1, issued_on=AS_OF)
+    html = render_document(city, kind="bulletin", as_of=AS_OF, issue_number=1, issued_on=AS_OF)
     assert "商贸物流园项目" in html.split('id="major-projects"')[1].split("</table>")[0]
     assert 'id="major-omitted"' not in html
+
+
+def test_the_pack_counts_major_projects_but_leaves_their_list_to_the_bulletin(city):
+    """The pack refers to the bulletin's figures instead of repeating its pages."""
+    from competition.reports.html import render_document
+
+    html = render_document(city, kind="pack", as_of=AS_OF, issue_number=None, issued_on=AS_OF)
+    assert "重大项目2个" in html
+    assert 'id="major-projects"' not in html and 'id="diagnostics"' not in html
+    assert 'id="charts"' not in html
