@@ -38,6 +38,7 @@ PART = 22.0 + 1 * MM  # a part's title (4号黑体) and the gap above it
 BODY_SIZE = 16.0
 NOTE_SIZE, NOTE_LINE, NOTE_MARGINS = 12.0, 18.0, 3 * MM
 FLAG_SIZE, FLAG_LINE = 14.0, 22.0
+META_SIZE, META_LINE = 14.0, 22.0  # group rank and people under a department's heading
 TABLE_SIZE = 12.0
 TABLE_MARGINS = 3 * MM  # 1 mm above, 2 mm below
 CELL_SIDE_PADDING = 2 * MM  # 1 mm either side
@@ -57,7 +58,7 @@ COMPACT = Rows(line=13.0, padding=2 * 0.2 * MM + 0.25 * MM)
 # Column widths in millimetres, as print-report.css sets them.
 QUOTA_LABEL = 32
 QUOTA_METRIC = (156 - QUOTA_LABEL) / 7
-PROJECT_COLUMNS = {"name": 52, "stage": 17}
+PROJECT_COLUMNS = {"name": 50, "stage": 17}
 VISIT_COLUMNS = {"org": 52, "purpose": 156 - 21 - 52 - 11 - 20, "host": 20}
 # The note under a table with lost projects, as the template prints it (about).
 LOST_NOTE = "竞赛期间流失的项目1个列在表末（不计入未流失项目），日期为流失日期。"
@@ -127,17 +128,23 @@ def section_parts(page: DepartmentPage, *, rows: Rows, first: bool = False) -> P
     meta = f"{result.group_name}组内第{result.group_rank}名　" if result.group_rank else ""
     meta += "主要负责人：" + (page.department.head or "—") + "　联络员：" + "、".join(page.liaisons)
     head = LINE if first else 0.0  # 四、各部门情况 above the first one
-    head += sum(lines(t, size=BODY_SIZE, width=TEXT_WIDTH) for t in (title, meta)) * LINE
+    head += lines(title, size=BODY_SIZE, width=TEXT_WIDTH) * LINE
+    head += lines(meta, size=META_SIZE, width=TEXT_WIDTH) * META_LINE
     head += PART + table_height(3, [1] * 5, rows)  # 1. and the quota table
 
     projects = PART
     project_rows = [
-        cell_lines(line.project.name + ("*高新" if line.project.is_high_tech else ""), width_mm=52)
+        cell_lines(
+            line.project.name + ("*高新" if line.project.is_high_tech else ""),
+            width_mm=PROJECT_COLUMNS["name"],
+        )
         for line in page.projects
     ]
     project_rows += [
-        cell_lines(line.project.name, width_mm=52)
-        + cell_lines("原因：" + line.project.lost_reason, width_mm=52, size=10.5)
+        cell_lines(line.project.name, width_mm=PROJECT_COLUMNS["name"])
+        + cell_lines(
+            "原因：" + line.project.lost_reason, width_mm=PROJECT_COLUMNS["name"], size=10.5
+        )
         for line in page.lost
     ]
     if project_rows:
