@@ -5,6 +5,7 @@ the job's rules are tested quickly.
 """
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.files.storage import default_storage
@@ -434,10 +435,11 @@ def test_pack_content_runs_a_fixed_number_of_queries(city):
     _add_departments(city, 6, start=1)
     many, pack = queries()
     assert len(pack.pages) == 9
-    # league 4 (quotas, weights, visits, milestone and receipt figures), project mix 1,
-    # progress 3 (targets, visits by day, stage figures by day), major and reward-eligible
-    # projects 2, their stage dates 2; then metric weights, departments, liaisons,
-    # projects, their stage dates 2, visits.
+    # Earlier issues 1; the league as of the date and of the previous issue 4 (quotas,
+    # weights, visits, milestone and receipt figures, read once for both dates);
+    # departments with their groups 1, project mix 1, progress 3 (targets, visits by day,
+    # stage figures by day), major and reward-eligible projects 2, stage dates 2, receipts
+    # by project 1; then metric weights, liaisons, projects, visits.
     assert few == many == 19
 
 
@@ -543,3 +545,148 @@ def test_the_pack_counts_major_projects_but_leaves_their_list_to_the_bulletin(ci
     assert "重大项目2个" in html
     assert 'id="major-projects"' not in html and 'id="diagnostics"' not in html
     assert 'id="charts"' not in html
+
+
+# ---- content helpers -------------------------------------------------------------------
+
+
+def test_headers_break_between_words_only():
+    assert content.header_words("到账资金") == ["到账", "资金"]
+    assert content.header_words("接待人数") == ["接待", "人数"]
+    assert content.header_words("Funds received") == ["Funds", "received"]
+
+
+def test_chinese_ordinals_for_department_headings():
+    expected = {
+        1: "一",
+        10: "十",
+        12: "十二",
+        20: "二十",
+        35: "三十五",
+        100: "一百",
+        105: "一百零五",
+    }
+    assert {n: content.chinese_number(n) for n in expected} == expected
+    assert content.chinese_number(1000) == "1000"
+
+
+def test_two_halves_read_down_the_left_then_the_right():
+    assert content.side_by_side([1, 2, 3, 4, 5]) == [(1, 4), (2, 5), (3, None)]
+    assert content.side_by_side(list(range(1, 7)), block=4) == [(1, 3), (2, 4), (5, 6)]
+    assert content.side_by_side([]) == []
+
+
+def test_copy_to_recipients_are_split_however_they_were_typed():
+    text = "市委办公室、市政府办公室，市人大办公室\n市政协办公室; "
+    assert content.recipients(text) == [
+        "市委办公室",
+        "市政府办公室",
+        "市人大办公室",
+        "市政协办公室",
+    ]
+    assert content.recipients("") == []
+
+
+def _result(name, score, *, funds=0, signed=0, order=0):
+    from fractions import Fraction
+
+    from competition.scoring import DepartmentResult
+
+    return DepartmentResult(
+        department_id=order,
+        department_name=name,
+        group_id=None,
+        group_name="",
+        order=order,
+        actuals={"funds_amount": Decimal(funds), "signed_projects": Decimal(signed)},
+        targets={},
+        ratios={},
+        score=Decimal(score),
+        exact_score=Fraction(Decimal(score)),
+        scored=True,
+        yellow_card=False,
+        zero_result=False,
+    )
+
+
+def test_a_tie_note_names_the_tie_breaker_that_decided():
+    rows = [
+        _result("甲", "1.5", funds=300, order=3),
+        _result("乙", "1.5", funds=200, order=1),
+        _result("丙", "0.8", signed=2, order=4),
+        _result("丁", "0.8", signed=1, order=2),
+        _result("戊", "0.8", signed=1, order=5),
+        _result("己", "0.5", order=6),
+    ]
+    assert content.tie_note(rows) == (
+        "注：甲、乙得分同为150.0%，依到账资金排列；"
+        "丙、丁、戊得分同为80.0%，依签约项目数、部门排序排列。"
+    )
+    assert content.tie_note(rows[-2:]) == ""  # 0.8 and 0.5: no tie
+
+
+def test_scores_that_print_alike_but_differ_are_no_tie():
+    rows = [_result("甲", "0.70004"), _result("乙", "0.70001")]
+    assert content.tie_note(rows) == ""
+
+
+def test_an_unscored_metric_shows_no_weight(city):
+    """财政局 has no groundbreaking target... give it none, and visitors none."""
+    Quota.objects.filter(department__name="财政局").update(groundbreaking_projects=0)
+    pages = {p.result.department_name: p for p in content.pack_content(city, as_of=AS_OF).pages}
+    metrics = {m.metric: m for m in pages["财政局"].metrics}
+    assert (
+        metrics["groundbreaking_projects"].weight,
+        metrics["groundbreaking_projects"].ratio,
+    ) == (
+        "—",
+        "—",
+    )
+    assert metrics["visitors"].weight == "—"  # reported, never scored
+    assert metrics["signed_projects"].weight == "20"
+
+
+def test_the_week_compares_with_the_previous_issue(city):
+    b = content.bulletin_content(city, as_of=AS_OF)
+    assert b.week.previous_issue is None and b.week.since == AS_OF - timedelta(days=7)
+    changes = {line.metric: (line.total, line.change) for line in b.week.lines}
+    # Nothing of the city happened after 1月13日: totals, and no change.
+    assert changes["visit_batches"] == ("3", "0")
+    assert changes["funds_amount"] == ("3000", "0")
+    assert {change for _total, change in changes.values()} == {"0"}
+
+    Report.objects.create(competition=city, kind="bulletin", as_of=date(2026, 1, 9), issue_number=1)
+    b = content.bulletin_content(city, as_of=AS_OF)
+    assert (b.week.previous_issue, b.week.since) == (1, date(2026, 1, 9))
+    assert b.week.counted_from == date(2026, 1, 10)
+    changes = {line.metric: line.change for line in b.week.lines}
+    # After 1月9日: 财政局's visit (11日) and signing without an intent (12日, so an intent
+    # too), 商务局's groundbreaking (10日); its funds came on 6日.
+    assert changes == {
+        "visit_batches": "+1",
+        "visitors": "+4",
+        "intent_projects": "+1",
+        "signed_projects": "+1",
+        "funded_projects": "0",
+        "funds_amount": "0",
+        "groundbreaking_projects": "+1",
+    }
+
+
+def test_top_and_bottom_three_never_overlap(city):
+    b = content.bulletin_content(city, as_of=AS_OF)
+    assert names(b.top) == ["商务局", "财政局", "统计局"] and b.bottom == []
+    _add_departments(city, 4, start=1)
+    b = content.bulletin_content(city, as_of=AS_OF)
+    assert len(b.top) == 3 and len(b.bottom) == 3
+    assert not set(names(b.top)) & set(names(b.bottom))
+    assert names(b.bottom) == names(b.lines[-3:])
+
+
+def test_groups_rank_within_themselves(city, groups):
+    b = content.bulletin_content(city, as_of=AS_OF)
+    assert [(g.name, names(g.lines)) for g in b.groups] == [
+        ("综合经济部门", ["商务局", "财政局", "统计局"])
+    ]
+    assert [line.result.group_rank for line in b.groups[0].lines] == [1, 2, 3]
+    assert b.yellow_cards[0].head == "" and b.lines[0].head == "王局长"
