@@ -5,12 +5,18 @@ Figures only, no verdicts: the old "≤ 3× a bare view" targets are withdrawn.
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 from django.urls import NoReverseMatch, reverse
 
@@ -36,7 +42,8 @@ class Options:
     seed: int = 1
     runs: int = 5
     linearity: bool = False
-    skip: set[str] = field(default_factory=set)  # "pages", "recompute", "nightly", "import", "pdf"
+    # "pages", "recompute", "nightly", "import", "pdf", "pack"
+    skip: set[str] = field(default_factory=set)
 
 
 def _ms(seconds: float | None) -> str:
@@ -150,7 +157,8 @@ def _read_workbook(path: Path) -> int:
 
 
 def measure_pdf(data: BenchData, *, out) -> Figure | None:
-    """Render one bulletin PDF (content, HTML, WeasyPrint) if the reports package can."""
+    """Render one bulletin PDF of the whole generated competition (content, HTML,
+    WeasyPrint), beside WeasyPrint laying out the same HTML alone."""
     try:
         from competition.reports.html import render_report_html
         from competition.reports.pdf import html_to_pdf
@@ -167,11 +175,94 @@ def measure_pdf(data: BenchData, *, out) -> Figure | None:
     html = render_report_html(report)
     floor = timed(lambda: html_to_pdf(html))
     return Figure(
-        "bulletin PDF (render_report)",
+        f"bulletin PDF, {len(data.department_ids)} departments",
         seconds,
         floor_seconds=floor,
         floor_name="WeasyPrint on its HTML",
-        note=f"{len(pdf) / 1e6:.1f} MB",
+        note=f"{pdf_pages(pdf)} pages, {len(pdf) / 1e6:.1f} MB",
+    )
+
+
+def pdf_pages(pdf: bytes) -> int | None:
+    """Pages of a PDF, by poppler's pdfinfo (scripts/test installs it); None without it."""
+    try:
+        done = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    found = re.search(rb"^Pages:\s+(\d+)", done.stdout, re.M)
+    return int(found.group(1)) if found else None
+
+
+# Run by a fresh process on the demo's database: render the briefing pack once and say
+# how long it took and how much memory the process held at its peak. VmHWM, not
+# ru_maxrss: the latter keeps the parent's peak across fork and exec.
+_DEMO_PACK = """
+import json, time
+from django.utils import timezone
+from competition.models import Competition
+from competition.reports.service import render_report, request_report
+
+def status(key):
+    with open("/proc/self/status") as f:
+        line = next(line for line in f if line.startswith(key + ":"))
+    return int(line.split()[1]) / 1024
+
+import weasyprint  # imported beforehand, as in a worker after its first job (about 1 s)
+
+before = status("VmRSS")
+competition = Competition.objects.get()
+report = request_report(competition, kind="pack", as_of=timezone.localdate())
+began = time.perf_counter()
+pdf = render_report(report)
+seconds = time.perf_counter() - began
+print(json.dumps({"seconds": seconds, "peak": status("VmHWM"), "before": before,
+                  "pdf": pdf.hex()}))
+"""
+
+
+def measure_demo_pack(*, out) -> Figure | None:
+    """The demo's briefing pack (35 departments, the quick start's data), rendered by a
+    fresh process on a database of its own, so that its peak memory is the render's: a
+    worker renders one report at a time in a process like it. The demo is loaded with
+    `manage.py loaddemo` (bench/ imports nothing from demo/)."""
+    manage = str(Path(settings.BASE_DIR) / "manage.py")
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp}/demo.sqlite3",
+            "VAR_DIR": tmp,
+            "MEDIA_ROOT": f"{tmp}/media",
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-demo-pack",
+            "LOG_LEVEL": "WARNING",
+        }
+        env.pop("CELERY_BROKER_URL", None)  # tasks in-process: nothing else to wait for
+
+        def manage_py(*args: str) -> str:
+            done = subprocess.run(
+                [sys.executable, manage, *args], env=env, capture_output=True, text=True
+            )
+            if done.returncode:
+                raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr else "")
+            return done.stdout
+
+        try:
+            manage_py("migrate", "--noinput", "--verbosity", "0")
+            manage_py("loaddemo")
+            figures = json.loads(
+                manage_py("shell", "--command", _DEMO_PACK).strip().splitlines()[-1]
+            )
+        except (RuntimeError, ValueError, IndexError) as exc:
+            out(f"demo briefing pack: skipped — {exc}")
+            return None
+    pages = pdf_pages(bytes.fromhex(figures["pdf"]))
+    return Figure(
+        "demo briefing pack PDF (own process)",
+        figures["seconds"],
+        note=(
+            f"{pages} pages; the process's peak RSS {figures['peak']:.0f} MB "
+            f"({figures['peak'] - figures['before']:.0f} MB over its size before rendering; "
+            "WeasyPrint imported beforehand)"
+        ),
     )
 
 
@@ -220,6 +311,9 @@ def run(options: Options, *, out=print) -> dict[str, Figure]:
         out(format_figure(figure))
     if "pdf" not in options.skip and (figure := measure_pdf(data, out=out)):
         results["pdf"] = figure
+        out(format_figure(figure))
+    if "pack" not in options.skip and (figure := measure_demo_pack(out=out)):
+        results["pack"] = figure
         out(format_figure(figure))
     if options.linearity:
         results.update(measure_linearity(data, options, out=out))

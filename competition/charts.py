@@ -21,8 +21,10 @@ from competition.models import Metric
 from competition.scoring import DepartmentResult
 from competition.scoring.progress import ProgressSeries
 
+# FandolHei first: the printed reports register it (competition.reports.pdf), so the charts
+# are set in the same 黑体 as the documents' headings; browsers fall through to the rest.
 FONT_FAMILY = (
-    "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', "
+    "'FandolHei', 'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', "
     "'PingFang SC', sans-serif"
 )
 INK = "#1f2328"

@@ -64,6 +64,20 @@ class Competition(models.Model):
     issuing_office = models.CharField(
         _("发文单位"), max_length=100, default="市招商引资百日竞赛活动办公室"
     )
+    # The printed bulletin's and briefing pack's 版记 (GB/T 9704): who gets a copy, and
+    # how many are printed. Both optional: no 抄送 line, no 共印N份 line.
+    copy_to = models.TextField(
+        _("抄送"),
+        blank=True,
+        help_text=_("简报和汇报会材料版记中的抄送单位，用顿号、逗号或换行分隔；留空则不印抄送行。"),
+    )
+    print_copies = models.PositiveIntegerField(
+        _("印数"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1, message=_("印数至少为1。"))],
+        help_text=_("版记中的“共印N份”；留空则不印。"),
+    )
     # Set when a counted record changes; cleared by the recompute that picks it up.
     # `stale_from` is the earliest date whose snapshots no longer match the records.
     stale_from = models.DateField(_("待重算起始日"), null=True, blank=True, editable=False)

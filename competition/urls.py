@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/<uuid:report_id>/status/", reports.report_status, name="report_status"),
     path("reports/<uuid:report_id>/pdf/", reports.report_download, name="report_download"),
     path("reports/<uuid:report_id>/rebuild/", reports.report_rebuild, name="report_rebuild"),
+    path("reports/<uuid:report_id>/number/", reports.report_number, name="report_number"),
     path("ledger/import/", ledger.ledger_import, name="ledger_import"),
     path("ledger/import/confirm/", ledger.ledger_confirm, name="ledger_confirm"),
     path("ledger/template.xlsx", ledger.ledger_template, name="ledger_template"),

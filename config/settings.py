@@ -389,6 +389,10 @@ if VISIT_MAX_PERSONS < 1:
 # A bulletin lists at most this many major (and reward-eligible) projects, largest first;
 # its counts still cover them all. A province-wide competition has thousands.
 REPORT_PROJECT_ROWS = envint("REPORT_PROJECT_ROWS", 100)
+# The Fandol fonts (仿宋, 黑体, 楷体, 小标宋 classes of GB/T 9704) the PDFs are set in;
+# scripts/start and scripts/test extract them from Debian's texlive-lang-chinese into
+# this git-ignored folder. Missing fonts make the PDFs fall back to Noto CJK (a warning).
+REPORT_FONTS_DIR = Path(os.environ.get("REPORT_FONTS_DIR", BASE_DIR / "fonts" / "fandol"))
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 

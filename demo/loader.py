@@ -738,7 +738,14 @@ class _Builder:
 
     def create_competition(self, departments: dict[str, Department]) -> Competition:
         competition = _save(
-            Competition(name=COMPETITION_NAME, start_date=self.start, end_date=self.end)
+            Competition(
+                name=COMPETITION_NAME,
+                start_date=self.start,
+                end_date=self.end,
+                # The printed reports' 版记: the city's leadership offices get copies.
+                copy_to="市委办公室、市人大常委会办公室、市政府办公室、市政协办公室",
+                print_copies=60,
+            )
         )
         for metric, weight in DEFAULT_WEIGHTS.items():
             _save(MetricWeight(competition=competition, metric=metric, weight=weight))

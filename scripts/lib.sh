@@ -92,3 +92,45 @@ compile_messages() {
     SECRET_KEY=${SECRET_KEY:-compilemessages-only} \
         manage compilemessages --ignore=.venv --ignore=var --verbosity 0
 }
+
+# The GB/T 9704 type classes for the printed bulletin and briefing pack: 仿宋, 黑体, 楷体 and
+# 小标宋 (FandolFang, FandolHei, FandolKai, FandolSong-Bold; FandolSong for page numbers).
+# Debian ships them only inside texlive-lang-chinese, which drags in TeX: so download that
+# one .deb, unpack it in a temporary directory and keep only the Fandol .otf files and their
+# licence in $REPORT_FONTS_DIR (git-ignored). No root needed when the package lists are
+# there. Never fatal: without the fonts the PDFs fall back to Noto CJK (a logged warning).
+FANDOL_FONTS=(FandolFang-Regular FandolHei-Regular FandolKai-Regular FandolSong-Regular
+    FandolSong-Bold)
+ensure_fandol_fonts() {
+    local dir=${REPORT_FONTS_DIR:-$ROOT/fonts/fandol} font missing=0 tmp deb src
+    for font in "${FANDOL_FONTS[@]}"; do
+        [ -s "$dir/$font.otf" ] || missing=1
+    done
+    if [ "$missing" -eq 0 ]; then
+        log "Report fonts: Fandol in $dir"
+        return
+    fi
+    log "Report fonts: extracting Fandol from Debian's texlive-lang-chinese into $dir"
+    tmp=$(mktemp -d)
+    # The sandbox user option keeps apt from warning that _apt cannot write a private
+    # temporary directory when this runs as root; as any other user apt drops nothing.
+    if ! (cd "$tmp" && apt-get -q -o APT::Sandbox::User="$(id -un)" download texlive-lang-chinese) \
+        && ! { as_root apt-get update -q \
+            && (cd "$tmp" && apt-get -q -o APT::Sandbox::User="$(id -un)" download texlive-lang-chinese); }; then
+        rm -rf "$tmp"
+        printf 'WARNING: could not download texlive-lang-chinese; PDFs will use Noto CJK.\n' >&2
+        return
+    fi
+    deb=$(ls "$tmp"/texlive-lang-chinese_*.deb)
+    dpkg-deb -x "$deb" "$tmp/x"
+    src="$tmp/x/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol"
+    mkdir -p "$dir"
+    for font in "${FANDOL_FONTS[@]}"; do
+        cp "$src/$font.otf" "$dir/"
+    done
+    # GPL with the font exception: the licence travels with the files.
+    cp "$tmp/x/usr/share/doc/texlive-doc/fonts/fandol/README" "$dir/README"
+    zcat "$tmp/x/usr/share/doc/texlive-doc/fonts/fandol/COPYING.gz" >"$dir/COPYING"
+    cp "$tmp/x/usr/share/doc/texlive-lang-chinese/copyright" "$dir/copyright.Debian"
+    rm -rf "$tmp"
+}

@@ -140,6 +140,12 @@ def test_cards_lists_and_charts(client, office, records):
     slow = page[page.index('id="slow-progress"') : page.index('id="few-projects"')]
     assert "财政局" in slow and "商务局" not in slow
     few = page[page.index('id="few-projects"') : page.index('id="score-chart"')]
+    assert "0个部门" in few  # one project each: the median is 1, nobody has fewer
+    # Three more leads of 商务局: the median is 2.5, and 财政局's one project is not half.
+    for code in ("L1", "L2", "L3"):
+        make_project(records["p1"].department, code, industry=Industry.INDUSTRIAL)
+    page = _page(client, office)
+    few = page[page.index('id="few-projects"') : page.index('id="score-chart"')]
     assert "财政局" in few and "商务局" not in few
     assert "大项目少" in few and "工业项目少" in few and "高科技项目少" in few
     assert "1个部门未发现“三有三不”问题。" in page
@@ -341,10 +347,10 @@ def test_a_new_project_without_records_shows_at_once(client, leader, records, co
     def few_projects(page):
         return page[page.index('id="few-projects"') : page.index('id="score-chart"')]
 
-    assert "商务局" not in few_projects(_page(client, leader))
-    make_project(records["p1"].department, "L1", industry=Industry.SERVICES)
-    make_project(records["p1"].department, "L2", industry=Industry.SERVICES)
-    assert "商务局" in few_projects(_page(client, leader))
+    assert "财政局" not in few_projects(_page(client, leader))
+    for code in ("L1", "L2", "L3"):  # 4 projects to 1: 财政局 has less than half the median
+        make_project(records["p1"].department, code, industry=Industry.SERVICES)
+    assert "财政局" in few_projects(_page(client, leader))
 
 
 @pytest.mark.django_db

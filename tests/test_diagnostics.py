@@ -75,7 +75,7 @@ def test_weak_action_when_visits_fall_behind_the_yellow_threshold(competition, c
         "ratio": Decimal("0.5"),
         "threshold": Decimal("0.70"),
     }
-    assert "接待客商2批次" in flag.detail and "50.0%" in flag.detail and "70.0%" in flag.detail
+    assert "接待客商2批次" in flag.detail and "50.0%" in flag.detail and "低于70%" in flag.detail
     assert _diagnosis(competition, finance).weak_action is None
 
 
@@ -109,12 +109,16 @@ def test_weak_action_only_where_visit_batches_is_scored(competition, commerce, f
 
 
 @pytest.mark.django_db
-def test_no_flag_before_the_window_starts(competition, commerce):
+def test_no_flag_before_the_window_starts(competition, commerce, finance):
     project = make_project(commerce, "P1", industry=Industry.SERVICES)
     make_milestone(project, Stage.INTENT, date(2026, 2, 1))
     found = _diagnosis(competition, commerce, as_of=date(2026, 2, 20))
     assert found.weak_action is None and found.slow_progress is None
-    # The project mix is no window figure: it is still there.
+    # The project mix is no window figure: 商务局's one project against 财政局's four
+    # (median 2.5) is still too few before the window starts.
+    for code in ("F1", "F2", "F3", "F4"):
+        make_project(finance, code)
+    found = _diagnosis(competition, commerce, as_of=date(2026, 2, 20))
     assert found.few_projects is not None
 
 
@@ -146,9 +150,30 @@ def test_slow_progress_when_intents_but_nothing_signed_or_started(competition, c
         "intent_projects": 2,
         "signed_projects": 0,
         "groundbreaking_projects": 0,
+        "signed_ratio": Decimal(0),
+        "threshold": Decimal("0.70"),
     }
-    assert "签订意向项目2个" in flag.detail
+    # Signing is scored (target 2): the reason is measured against the timeline.
+    assert "签订意向项目2个，正式签约0个（任务2个），时序进度完成率0.0%，低于70%" in flag.detail
+    # 财政局 signed 1 of a pace of 0.8: ahead of the timeline.
     assert _diagnosis(competition, finance).slow_progress is None
+
+
+@pytest.mark.django_db
+def test_slow_progress_is_measured_against_the_timeline(competition, commerce):
+    """One signing of a target of 10 is behind a pace of 4 (ratio 0.25 < 0.70)."""
+    Quota.objects.filter(department=commerce).update(signed_projects=10)
+    for code, signed in (("P1", True), ("P2", False)):
+        project = make_project(commerce, code)
+        make_milestone(project, Stage.INTENT, date(2026, 3, 5))
+        if signed:
+            make_milestone(project, Stage.SIGNED, date(2026, 3, 9))
+    flag = _diagnosis(competition, commerce).slow_progress
+    assert flag is not None and flag.figures["signed_projects"] == 1
+    assert "正式签约1个（任务10个），时序进度完成率25.0%" in flag.detail
+    # At the pace (4 of 10 by day 40) it is not slow.
+    Quota.objects.filter(department=commerce).update(signed_projects=2)
+    assert _diagnosis(competition, commerce).slow_progress is None
 
 
 @pytest.mark.django_db
@@ -177,10 +202,16 @@ def test_pending_intents_do_not_count(competition, commerce):
 
 def test_slow_progress_rule_as_a_function():
     one, zero = Decimal(1), Decimal(0)
+    # Signing not scored: none signed is slow.
     assert slow_progress_flag(intent=one, signed=zero, groundbreaking=zero) is not None
     assert slow_progress_flag(intent=one, signed=one, groundbreaking=zero) is None
     assert slow_progress_flag(intent=one, signed=zero, groundbreaking=one) is None
     assert slow_progress_flag(intent=zero, signed=zero, groundbreaking=zero) is None
+    # Signing scored: behind the threshold is slow, at it is not.
+    scored = {"intent": one, "signed": one, "groundbreaking": zero, "signed_target": Decimal(5)}
+    threshold = Decimal("0.70")
+    assert slow_progress_flag(**scored, signed_ratio=Decimal("0.69"), threshold=threshold)
+    assert not slow_progress_flag(**scored, signed_ratio=Decimal("0.70"), threshold=threshold)
 
 
 # --- 有项目，项目不多 ----------------------------------------------------------------------
@@ -191,23 +222,33 @@ def _codes(flag):
 
 
 def test_few_projects_reasons():
-    good = ProjectMix(total=3, major=1, industrial=2, services=1, high_tech=1)
-    assert few_projects_flag(mix=good) is None
-    assert few_projects_flag(mix=ProjectMix()) is None  # no projects: nothing to judge
+    median = Decimal(4)
+    assert few_projects_flag(mix=ProjectMix(total=2, services=2), median=median) is None  # half
+    assert few_projects_flag(mix=ProjectMix(), median=median) is None  # nothing to judge
 
-    flag = few_projects_flag(mix=ProjectMix(total=3, major=0, industrial=1, services=2))
+    one = ProjectMix(total=1, major=0, industrial=0, services=1)
+    flag = few_projects_flag(mix=one, median=median)
     assert flag.code == FEW_PROJECTS and flag.label == "有项目，项目不多"
+    assert "在跟踪项目1个，不足各部门中位数（4个）的一半" in flag.detail
     assert _codes(flag) == [NO_MAJOR, FEW_INDUSTRIAL, NO_HIGH_TECH]
     assert [r.label for r in flag.reasons] == ["大项目少", "工业项目少", "高科技项目少"]
 
-    assert _codes(few_projects_flag(mix=ProjectMix(total=1, industrial=1, high_tech=1))) == [
-        NO_MAJOR
-    ]
-    only_services = ProjectMix(total=2, major=1, services=2, high_tech=1)
-    assert _codes(few_projects_flag(mix=only_services)) == [FEW_INDUSTRIAL]
+    def codes(**mix):
+        return _codes(few_projects_flag(mix=ProjectMix(**mix), median=Decimal(10)))
+
+    assert codes(total=1, industrial=1, high_tech=1) == [NO_MAJOR]
+    assert codes(total=2, major=1, services=2, high_tech=1) == [FEW_INDUSTRIAL]
     # As many industrial as services projects is not "fewer".
-    balanced = ProjectMix(total=2, major=1, industrial=1, services=1, high_tech=0)
-    assert _codes(few_projects_flag(mix=balanced)) == [NO_HIGH_TECH]
+    assert codes(total=2, major=1, industrial=1, services=1, high_tech=0) == [NO_HIGH_TECH]
+    # Few but well mixed: flagged for the count, no sub-reason.
+    assert codes(total=2, major=1, industrial=2, high_tech=1) == []
+
+
+def test_the_median_counts_departments_without_projects_as_zero():
+    mix = {1: ProjectMix(total=6), 2: ProjectMix(total=2)}
+    assert diagnostics.median_projects(mix, department_ids=[1, 2, 3]) == Decimal(2)
+    assert diagnostics.median_projects(mix, department_ids=[1, 2]) == Decimal(4)
+    assert diagnostics.median_projects({}, department_ids=[]) == Decimal(0)
 
 
 @pytest.mark.django_db
@@ -241,28 +282,33 @@ def test_project_mix_in_one_query(commerce, finance, settings):
 
 @pytest.mark.django_db
 def test_few_projects_from_the_league(competition, commerce, finance, settings):
+    """商务局 follows 1 project, 财政局 5: the median is 3, and 1 is less than half of it."""
     settings.MAJOR_PROJECT_MIN_INVESTMENT = Decimal(5000)
     make_project(commerce, "P1", industry=Industry.SERVICES, planned_investment=Decimal(800))
-    make_project(commerce, "P2", industry=Industry.SERVICES)
-    make_project(commerce, "P3", industry=Industry.INDUSTRIAL)
-    make_project(
-        finance,
-        "P4",
-        industry=Industry.INDUSTRIAL,
-        planned_investment=Decimal(6000),
-        is_high_tech=True,
-    )
+    for i in range(5):
+        make_project(
+            finance,
+            f"F{i}",
+            industry=Industry.INDUSTRIAL,
+            planned_investment=Decimal(6000),
+            is_high_tech=True,
+        )
     flag = _diagnosis(competition, commerce).few_projects
     assert _codes(flag) == [NO_MAJOR, FEW_INDUSTRIAL, NO_HIGH_TECH]
     assert flag.figures == {
-        "projects": 3,
+        "projects": 1,
+        "median": Decimal(3),
         "major": 0,
-        "industrial": 1,
-        "services": 2,
+        "industrial": 0,
+        "services": 1,
         "high_tech": 0,
     }
-    assert "项目3个" in flag.detail and "5000万元以上0个" in flag.detail
+    assert "在跟踪项目1个，不足各部门中位数（3个）的一半" in flag.detail
+    assert "5000万元以上0个" in flag.detail
     assert _diagnosis(competition, finance).few_projects is None
+    # Two projects of a median of 3.5 are more than half: no flag.
+    make_project(commerce, "P2", industry=Industry.SERVICES)
+    assert _diagnosis(competition, commerce).few_projects is None
 
 
 # --- the whole list -----------------------------------------------------------------------
@@ -292,7 +338,7 @@ def test_diagnose_uses_one_query_after_the_league(competition, commerce):
 
 def test_reason_counts():
     def diagnosis(mix):
-        flag = few_projects_flag(mix=mix)
+        flag = few_projects_flag(mix=mix, median=Decimal(10))
         return diagnostics.Diagnosis(
             department_id=1, department_name="甲", rank=1, mix=mix, flags=[flag] if flag else []
         )
@@ -300,6 +346,7 @@ def test_reason_counts():
     found = [
         diagnosis(ProjectMix(total=2, services=2)),  # all three
         diagnosis(ProjectMix(total=1, major=1, industrial=1)),  # no high-tech only
-        diagnosis(ProjectMix(total=1, major=1, industrial=1, high_tech=1)),  # clean
+        diagnosis(ProjectMix(total=1, major=1, industrial=1, high_tech=1)),  # none
+        diagnosis(ProjectMix(total=6, services=6)),  # not few: no flag, no reasons
     ]
     assert diagnostics.reason_counts(found) == {NO_MAJOR: 1, FEW_INDUSTRIAL: 1, NO_HIGH_TECH: 2}

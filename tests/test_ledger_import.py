@@ -279,3 +279,41 @@ def test_no_op_reimport_does_not_recompute(db, django_capture_on_commit_callback
     with django_capture_on_commit_callbacks() as callbacks:
         load(sample_sheets())
     assert callbacks == []
+
+
+def test_the_department_sheet_carries_the_head_when_it_has_the_column(db, office):
+    """主要负责人 is an optional column of 部门: read, updated with history, exported back."""
+    from io import BytesIO
+
+    from competition.ledger.writer import export_ledger
+    from tests.fixtures.ledger import read_workbook
+
+    sheets = sample_sheets()
+    sheets["部门"] = [
+        ["部门名称", "分组", "排序", "主要负责人"],
+        ["商务局", "综合经济部门", 1, "王志强"],
+        ["财政局", "综合经济部门", 2, None],
+        ["团市委", "党群部门", 3, "李红"],
+    ]
+    assert load(sheets).ok
+    heads = dict(Department.objects.values_list("name", "head"))
+    assert heads == {"商务局": "王志强", "财政局": "", "团市委": "李红"}
+
+    sheets["部门"][1][3] = "赵建国"  # a new head of 商务局
+    report = load(sheets, user=office)
+    assert report.ok and report.counts["部门"].updated == 1
+    commerce = Department.objects.get(name="商务局")
+    assert commerce.head == "赵建国"
+    assert list(commerce.history.values_list("head", flat=True)[:2]) == ["赵建国", "王志强"]
+
+    # A ledger without the column leaves the heads alone.
+    assert load(sample_sheets()).ok
+    assert Department.objects.get(name="商务局").head == "赵建国"
+
+    # Exported, the column is there with each head.
+    out = BytesIO()
+    export_ledger(Competition.objects.get(name=COMPETITION_NAME), out)
+    exported = read_workbook(out.getvalue())
+    assert exported["部门"][0] == ("部门名称", "分组", "排序", "主要负责人")
+    assert ("商务局", "综合经济部门", 1, "赵建国") in exported["部门"]
+    assert ("财政局", "综合经济部门", 2, None) in exported["部门"]

@@ -91,6 +91,8 @@ TABLE = [
     ("report_download", "GET", "report", "302 403 403 403 403 200 200", None),
     ("report_rebuild", "POST", "building_report", "302 403 403 403 403 302 403", None),
     ("report_rebuild", "GET", "building_report", "302 403 403 403 403 405 403", None),
+    ("report_number", "POST", "building_report", "302 403 403 403 403 302 403", None),
+    ("report_number", "GET", "building_report", "302 403 403 403 403 405 403", None),
     ("ledger_import", "GET", None, "302 403 403 403 403 200 403", None),
     ("ledger_confirm", "POST", None, "302 403 403 403 403 302 403", None),
     ("ledger_template", "GET", None, "302 403 403 403 403 200 403", None),

@@ -5,6 +5,7 @@ the job's rules are tested quickly.
 """
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.files.storage import default_storage
@@ -131,16 +132,63 @@ def read(report) -> bytes:
 
 
 def test_bulletins_are_numbered_per_competition_from_one(city, office):
-    first, second = bulletin(city, user=office), bulletin(city)
+    first = bulletin(city, user=office)
+    second = service.request_report(city, kind="bulletin", as_of=AS_OF - timedelta(days=7))
     pack = service.request_report(city, kind=Report.Kind.PACK, as_of=AS_OF)
-    third = bulletin(city)
+    third = service.request_report(city, kind="bulletin", as_of=AS_OF - timedelta(days=1))
     other = Competition.objects.create(
         name="全年任务", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31)
     )
+    # The sequence of publication, whatever the dates: no gaps, no repeats.
     assert [first.issue_number, second.issue_number, third.issue_number] == [1, 2, 3]
     assert pack.issue_number is None
     assert bulletin(other).issue_number == 1
     assert first.status == Report.Status.QUEUED and first.requested_by == office
+
+
+def test_a_date_that_has_an_issue_keeps_its_number(city, fake_pdf):
+    """Asking again for the bulletin of a date rebuilds that issue, it is no new issue."""
+    first = bulletin(city)
+    service.run_report(first.pk)
+    again = service.request_build(city, kind="bulletin", as_of=AS_OF)
+    assert again.build and again.report.pk == first.pk and again.report.issue_number == 1
+    assert again.report.status == Report.Status.QUEUED
+    # While it is queued or rendering it is left to finish: nothing to queue twice.
+    waiting = service.request_build(city, kind="bulletin", as_of=AS_OF)
+    assert not waiting.build and waiting.report.pk == first.pk
+    assert Report.objects.filter(kind="bulletin").count() == 1
+    # A new date is the next issue; packs are never numbered and never reused.
+    assert (
+        service.request_report(city, kind="bulletin", as_of=AS_OF - timedelta(1)).issue_number == 2
+    )
+    packs = [service.request_report(city, kind="pack", as_of=AS_OF) for _ in range(2)]
+    assert packs[0].pk != packs[1].pk
+
+
+def test_the_office_corrects_an_issue_number_before_printing(city, fake_pdf):
+    first = bulletin(city)
+    service.run_report(first.pk)
+    second = service.request_report(city, kind="bulletin", as_of=AS_OF - timedelta(days=7))
+    service.run_report(second.pk)
+
+    # The office's paper series already had twelve issues: this one is 第13期.
+    assert service.renumber_bulletin(first, issue_number=13)
+    first.refresh_from_db()
+    assert first.issue_number == 13 and first.status == Report.Status.QUEUED  # to reprint
+    assert not service.renumber_bulletin(first, issue_number=13)  # nothing to change
+    with pytest.raises(service.ReportError, match="第2期已是2026-01-13的简报"):
+        service.renumber_bulletin(first, issue_number=2)
+    with pytest.raises(service.ReportError, match="正整数"):
+        service.renumber_bulletin(first, issue_number=0)
+    # Queued again (or rendering): the running build would print the old number.
+    with pytest.raises(service.ReportError, match="正在生成"):
+        service.renumber_bulletin(first, issue_number=14)
+    pack = service.request_report(city, kind="pack", as_of=AS_OF)
+    with pytest.raises(service.ReportError, match="只有简报"):
+        service.renumber_bulletin(pack, issue_number=5)
+    # The next new date continues from the highest number.
+    later = service.request_report(city, kind="bulletin", as_of=AS_OF - timedelta(days=1))
+    assert later.issue_number == 14
 
 
 def test_an_issue_number_cannot_be_given_twice(city):
@@ -152,7 +200,8 @@ def test_an_issue_number_cannot_be_given_twice(city):
 def test_numbering_retries_when_the_number_was_taken_meanwhile(city, monkeypatch):
     """Without row locks (SQLite) a concurrent request can take the number between our
     read and our insert: the unique constraint refuses ours and the request is retried."""
-    Report.objects.create(competition=city, kind="bulletin", as_of=AS_OF, issue_number=1)
+    earlier = AS_OF - timedelta(days=7)
+    Report.objects.create(competition=city, kind="bulletin", as_of=earlier, issue_number=1)
     real_create = service._create
     attempts = []
 
@@ -160,7 +209,7 @@ def test_numbering_retries_when_the_number_was_taken_meanwhile(city, monkeypatch
         attempts.append(1)
         if len(attempts) == 1:  # numbered from a read made before the other insert
             Report.objects.create(
-                competition=competition, kind="bulletin", as_of=AS_OF, issue_number=1
+                competition=competition, kind="bulletin", as_of=earlier, issue_number=1
             )
         return real_create(competition, **kw)
 
@@ -190,8 +239,11 @@ def test_rebuilding_an_issue_keeps_its_number_and_replaces_its_file(
     assert report.status == Report.Status.DONE and report.issue_number == 1
     assert report.file.name != old_name and report.file.name.startswith("reports/")
     assert not default_storage.exists(old_name)
-    # No gap and no repeat: the next bulletin is the second issue.
-    assert bulletin(city).issue_number == 2
+    # No gap and no repeat: the next date is the second issue, the same date the first.
+    assert bulletin(city).issue_number == 1
+    assert (
+        service.request_report(city, kind="bulletin", as_of=AS_OF - timedelta(1)).issue_number == 2
+    )
 
 
 # ---- the job's status -----------------------------------------------------------------
@@ -383,10 +435,11 @@ def test_pack_content_runs_a_fixed_number_of_queries(city):
     _add_departments(city, 6, start=1)
     many, pack = queries()
     assert len(pack.pages) == 9
-    # league 4 (quotas, weights, visits, milestone and receipt figures), project mix 1,
-    # progress 3 (targets, visits by day, stage figures by day), major and reward-eligible
-    # projects 2, their stage dates 2; then metric weights, departments, liaisons,
-    # projects, their stage dates 2, visits.
+    # Earlier issues 1; the league as of the date and of the previous issue 4 (quotas,
+    # weights, visits, milestone and receipt figures, read once for both dates);
+    # departments with their groups 1, project mix 1, progress 3 (targets, visits by day,
+    # stage figures by day), major and reward-eligible projects 2, stage dates 2, receipts
+    # by project 1; then metric weights, liaisons, projects, visits.
     assert few == many == 19
 
 
@@ -465,14 +518,13 @@ def test_a_competition_without_departments_still_prints(db, kind):
     assert "参赛部门0个" in html and "没有参赛部门" in html
 
 
-@pytest.mark.parametrize("kind", ["bulletin", "pack"])
-def test_long_project_lists_print_the_largest_and_say_how_many_more(city, kind, settings):
+def test_long_project_lists_print_the_largest_and_say_how_many_more(city, settings):
     """Thousands of major projects would fill a bulletin: the lists print the largest,
     the note says how many are left out, the summary's counts still cover all of them."""
     from competition.reports.html import render_document
 
     settings.REPORT_PROJECT_ROWS = 1
-    html = render_document(city, kind=kind, as_of=AS_OF, issue_number=1, issued_on=AS_OF)
+    html = render_document(city, kind="bulletin", as_of=AS_OF, issue_number=1, issued_on=AS_OF)
     major = html.split('id="major-projects"')[1].split("</table>")[0]
     assert "风电装备制造项目" in major and "商贸物流园项目" not in major
     assert "前1个，另有1个重大项目未列出" in html
@@ -480,6 +532,161 @@ def test_long_project_lists_print_the_largest_and_say_how_many_more(city, kind, 
     assert 'id="reward-omitted"' not in html  # one reward-eligible project: all printed
 
     settings.REPORT_PROJECT_ROWS = 100
-    html = render_document(city, kind=kind, as_of=AS_OF, issue_number=1, issued_on=AS_OF)
+    html = render_document(city, kind="bulletin", as_of=AS_OF, issue_number=1, issued_on=AS_OF)
     assert "商贸物流园项目" in html.split('id="major-projects"')[1].split("</table>")[0]
     assert 'id="major-omitted"' not in html
+
+
+def test_the_pack_counts_major_projects_but_leaves_their_list_to_the_bulletin(city):
+    """The pack refers to the bulletin's figures instead of repeating its pages."""
+    from competition.reports.html import render_document
+
+    html = render_document(city, kind="pack", as_of=AS_OF, issue_number=None, issued_on=AS_OF)
+    assert "重大项目2个" in html
+    assert 'id="major-projects"' not in html and 'id="diagnostics"' not in html
+    assert 'id="charts"' not in html
+
+
+# ---- content helpers -------------------------------------------------------------------
+
+
+def test_headers_break_between_words_only():
+    assert content.header_words("到账资金") == ["到账", "资金"]
+    assert content.header_words("接待人数") == ["接待", "人数"]
+    assert content.header_words("Funds received") == ["Funds", "received"]
+
+
+def test_chinese_ordinals_for_department_headings():
+    expected = {
+        1: "一",
+        10: "十",
+        12: "十二",
+        20: "二十",
+        35: "三十五",
+        100: "一百",
+        105: "一百零五",
+    }
+    assert {n: content.chinese_number(n) for n in expected} == expected
+    assert content.chinese_number(1000) == "1000"
+
+
+def test_two_halves_read_down_the_left_then_the_right():
+    assert content.side_by_side([1, 2, 3, 4, 5]) == [(1, 4), (2, 5), (3, None)]
+    assert content.side_by_side(list(range(1, 7)), block=4) == [(1, 3), (2, 4), (5, 6)]
+    assert content.side_by_side([]) == []
+
+
+def test_copy_to_recipients_are_split_however_they_were_typed():
+    text = "市委办公室、市政府办公室，市人大办公室\n市政协办公室; "
+    assert content.recipients(text) == [
+        "市委办公室",
+        "市政府办公室",
+        "市人大办公室",
+        "市政协办公室",
+    ]
+    assert content.recipients("") == []
+
+
+def _result(name, score, *, funds=0, signed=0, order=0):
+    from fractions import Fraction
+
+    from competition.scoring import DepartmentResult
+
+    return DepartmentResult(
+        department_id=order,
+        department_name=name,
+        group_id=None,
+        group_name="",
+        order=order,
+        actuals={"funds_amount": Decimal(funds), "signed_projects": Decimal(signed)},
+        targets={},
+        ratios={},
+        score=Decimal(score),
+        exact_score=Fraction(Decimal(score)),
+        scored=True,
+        yellow_card=False,
+        zero_result=False,
+    )
+
+
+def test_a_tie_note_names_the_tie_breaker_that_decided():
+    rows = [
+        _result("甲", "1.5", funds=300, order=3),
+        _result("乙", "1.5", funds=200, order=1),
+        _result("丙", "0.8", signed=2, order=4),
+        _result("丁", "0.8", signed=1, order=2),
+        _result("戊", "0.8", signed=1, order=5),
+        _result("己", "0.5", order=6),
+    ]
+    assert content.tie_note(rows) == (
+        "注：甲、乙得分同为150.0%，依到账资金排列；"
+        "丙、丁、戊得分同为80.0%，依签约项目数、部门排序排列。"
+    )
+    assert content.tie_note(rows[-2:]) == ""  # 0.8 and 0.5: no tie
+
+
+def test_scores_that_print_alike_but_differ_are_no_tie():
+    rows = [_result("甲", "0.70004"), _result("乙", "0.70001")]
+    assert content.tie_note(rows) == ""
+
+
+def test_an_unscored_metric_shows_no_weight(city):
+    """财政局 has no groundbreaking target... give it none, and visitors none."""
+    Quota.objects.filter(department__name="财政局").update(groundbreaking_projects=0)
+    pages = {p.result.department_name: p for p in content.pack_content(city, as_of=AS_OF).pages}
+    metrics = {m.metric: m for m in pages["财政局"].metrics}
+    assert (
+        metrics["groundbreaking_projects"].weight,
+        metrics["groundbreaking_projects"].ratio,
+    ) == (
+        "—",
+        "—",
+    )
+    assert metrics["visitors"].weight == "—"  # reported, never scored
+    assert metrics["signed_projects"].weight == "20"
+
+
+def test_the_week_compares_with_the_previous_issue(city):
+    b = content.bulletin_content(city, as_of=AS_OF)
+    assert b.week.previous_issue is None and b.week.since == AS_OF - timedelta(days=7)
+    changes = {line.metric: (line.total, line.change) for line in b.week.lines}
+    # Nothing of the city happened after 1月13日: totals, and no change.
+    assert changes["visit_batches"] == ("3", "0")
+    assert changes["funds_amount"] == ("3000", "0")
+    assert {change for _total, change in changes.values()} == {"0"}
+
+    Report.objects.create(competition=city, kind="bulletin", as_of=date(2026, 1, 9), issue_number=1)
+    b = content.bulletin_content(city, as_of=AS_OF)
+    assert (b.week.previous_issue, b.week.since) == (1, date(2026, 1, 9))
+    assert b.week.counted_from == date(2026, 1, 10)
+    changes = {line.metric: line.change for line in b.week.lines}
+    # After 1月9日: 财政局's visit (11日) and signing without an intent (12日, so an intent
+    # too), 商务局's groundbreaking (10日); its funds came on 6日.
+    assert changes == {
+        "visit_batches": "+1",
+        "visitors": "+4",
+        "intent_projects": "+1",
+        "signed_projects": "+1",
+        "funded_projects": "0",
+        "funds_amount": "0",
+        "groundbreaking_projects": "+1",
+    }
+
+
+def test_top_and_bottom_three_never_overlap(city):
+    b = content.bulletin_content(city, as_of=AS_OF)
+    assert names(b.top) == ["商务局", "财政局", "统计局"] and b.bottom == []
+    _add_departments(city, 4, start=1)
+    b = content.bulletin_content(city, as_of=AS_OF)
+    assert len(b.top) == 3 and len(b.bottom) == 3
+    assert not set(names(b.top)) & set(names(b.bottom))
+    assert names(b.bottom) == names(b.lines[-3:])
+
+
+def test_groups_rank_within_themselves(city, groups):
+    b = content.bulletin_content(city, as_of=AS_OF)
+    assert [(g.name, names(g.lines)) for g in b.groups] == [
+        ("综合经济部门", ["商务局", "财政局", "统计局"])
+    ]
+    assert [line.result.group_rank for line in b.groups[0].lines] == [1, 2, 3]
+    assert b.yellow_cards[0].head == "" and b.lines[0].head == "王局长"

@@ -187,6 +187,54 @@ def test_the_office_rebuilds_a_report(client, done, office, django_capture_on_co
     assert "正在生成" in page
 
 
+def test_the_office_corrects_an_issue_number(
+    client, comp, done, office, django_capture_on_commit_callbacks
+):
+    client.force_login(office)
+    page = client.get("/reports/").content.decode()
+    assert f'action="/reports/{done.pk}/number/"' in page and 'name="issue_number"' in page
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(f"/reports/{done.pk}/number/", {"issue_number": "13"})
+    assert response.status_code == 302
+    done.refresh_from_db()
+    assert done.issue_number == 13 and done.status == Report.Status.QUEUED
+    assert len(callbacks) == 1  # rebuilt with the new number
+    # A number another issue has is refused with the reason; so is nonsense.
+    other = done_report(comp, issue_number=2)
+    other.as_of = date(2026, 1, 13)
+    other.save()
+    page = client.post(
+        f"/reports/{other.pk}/number/", {"issue_number": "13"}, follow=True
+    ).content.decode()
+    assert "第13期已是2026-01-20的简报" in page
+    page = client.post(
+        f"/reports/{other.pk}/number/", {"issue_number": "-1"}, follow=True
+    ).content.decode()
+    assert "期号必须是正整数" in page
+    other.refresh_from_db()
+    assert other.issue_number == 2
+
+
+def test_leaders_see_no_issue_number_form(client, done, leader):
+    page = get(client, leader, "/reports/").content.decode()
+    assert "/number/" not in page
+
+
+def test_the_same_date_is_the_same_issue_from_the_page(
+    client, comp, done, office, django_capture_on_commit_callbacks
+):
+    client.force_login(office)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(
+            "/reports/",
+            {"competition": comp.pk, "kind": "bulletin", "as_of": AS_OF.isoformat()},
+        )
+    assert Report.objects.filter(kind="bulletin").count() == 1
+    done.refresh_from_db()
+    assert done.issue_number == 1 and done.status == Report.Status.QUEUED
+    assert len(callbacks) == 1
+
+
 def test_rebuild_needs_post(client, done, office):
     assert get(client, office, f"/reports/{done.pk}/rebuild/").status_code == 405
 

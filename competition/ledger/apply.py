@@ -177,12 +177,12 @@ class Apply:
         created = self.create(
             Department,
             (
-                Department(name=name, group_id=plan.group_ids.get(group), order=order)
-                for name, group, order in plan.new_departments
+                Department(name=name, group_id=plan.group_ids.get(group), order=order, head=head)
+                for name, group, order, head in plan.new_departments
             ),
         )
         plan.department_ids.update(
-            zip((name for name, _, _ in plan.new_departments), created, strict=True)
+            zip((name for name, *_rest in plan.new_departments), created, strict=True)
         )
 
         def change(obj, changes):
@@ -190,6 +190,8 @@ class Apply:
                 obj.group_id = plan.group_ids.get(changes["group"]) if changes["group"] else None
             if "order" in changes:
                 obj.order = changes["order"]
+            if "head" in changes:
+                obj.head = changes["head"]
             return list(changes)
 
         self.update(Department, plan.department_updates, change)

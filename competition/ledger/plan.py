@@ -70,7 +70,8 @@ class Plan:
         self.new_groups: list[str] = []
         self.group_ids: dict[str, int] = {}
         self.department_ids: dict[str, int] = {}
-        self.new_departments: list[tuple[str, str, int]] = []  # name, group name, order
+        # name, group name, order, head (主要负责人)
+        self.new_departments: list[tuple[str, str, int, str]] = []
         self.department_updates: list[Update] = []
         self.competition: Competition | None = None
         self.competition_changes: dict[str, Any] = {}
@@ -122,6 +123,7 @@ class Plan:
                 "id",
                 "name",
                 "order",
+                "head",
                 "group__name",
             )
         }
@@ -131,7 +133,9 @@ class Plan:
             current = stored.get(row.name)
             if current is None:
                 order = row.values.get("order", row.position)
-                self.new_departments.append((row.name, group or "", order))
+                self.new_departments.append(
+                    (row.name, group or "", order, row.values.get("head", ""))
+                )
                 counts.created += 1
                 continue
             self.department_ids[row.name] = current["id"]
@@ -140,6 +144,8 @@ class Plan:
                 changes["group"] = group
             if "order" in row.values and current["order"] != row.values["order"]:
                 changes["order"] = row.values["order"]
+            if "head" in row.values and current["head"] != row.values["head"]:
+                changes["head"] = row.values["head"]
             if changes:
                 self.department_updates.append(Update(current["id"], changes))
                 counts.updated += 1

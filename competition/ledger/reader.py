@@ -83,7 +83,8 @@ class WeightRow:
 class DepartmentRow:
     row: int
     name: str
-    values: dict[str, Any]  # "group" (name, "" for none) and "order", when their columns exist
+    # "group" (name, "" for none), "order" and "head" (主要负责人), when their columns exist
+    values: dict[str, Any]
     position: int  # place in the sheet: a new department's order when 排序 is absent
 
 
@@ -442,6 +443,8 @@ def _read_departments(ledger: Ledger, rows: Iterator[_Row]) -> None:
         if row.has("排序"):
             # A blank order is the row's place in the sheet: the sheet is the display order.
             values["order"] = row.get("排序", parse_int, default=position)
+        if row.has("主要负责人"):
+            values["head"] = row.get("主要负责人", text_of(Department, "head"), default="")
         if not name:
             continue
         if name in seen:

@@ -93,7 +93,8 @@ SHEETS: tuple[Sheet, ...] = (
         frozenset({"名称", "开始日期", "结束日期"}),
     ),
     Sheet(WEIGHTS, ("指标", "权重"), frozenset({"指标", "权重"}), optional_sheet=True),
-    Sheet(DEPARTMENTS, ("部门名称", "分组", "排序"), frozenset({"部门名称"})),
+    # 主要负责人 (optional): the department head the printed card lists name.
+    Sheet(DEPARTMENTS, ("部门名称", "分组", "排序", "主要负责人"), frozenset({"部门名称"})),
     Sheet(QUOTAS, ("部门名称", *METRIC_LABELS.values()), frozenset({"部门名称"})),
     Sheet(
         PROJECTS,

@@ -10,7 +10,7 @@ EXAMPLE_ROWS: dict[str, list] = {
         "2026年市直部门招商引资百日竞赛", date(2026, 3, 1), date(2026, 6, 8), 0.7, 1.5, "否",
     ],
     schema.WEIGHTS: ["签约项目", 20],
-    schema.DEPARTMENTS: ["商务局", "综合经济部门", 1],
+    schema.DEPARTMENTS: ["商务局", "综合经济部门", 1, "王志强"],
     schema.QUOTAS: ["商务局", 5, 15, 2, 1, 1, 1000, 1],
     schema.PROJECTS: [
         "DF-2026-001", "风电装备制造", "商务局", "某风电科技有限公司", "张三", "工业", "是",

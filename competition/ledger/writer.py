@@ -175,6 +175,7 @@ def ledger_rows(competition: Competition) -> dict[str, Any]:
                 q.department.name,
                 q.department.group.name if q.department.group else None,
                 q.department.order,
+                q.department.head or None,
             ]
             for q in quotas
         ],

@@ -1,37 +1,43 @@
 """The figures a bulletin and a briefing pack print: plain functions, no HTTP, no layout.
 
-Every figure comes from the scoring engine (competition.scoring.compute_league), the
+Every figure comes from the scoring engine (competition.scoring.compute_leagues), the
 三有三不 diagnostics (competition.scoring.diagnostics) and the city-wide progress series
 (competition.scoring.progress); this module only selects, groups and formats them.
 
 Queries are fixed whatever the number of departments, projects and records:
-bulletin_content 12 (league 4, project mix 1, progress 3, major and reward-eligible
-projects 2, their stage dates 2); pack_content adds 7 (metric weights 1, departments 1,
-their liaisons 1, projects 1, their stage dates 2, visits 1).
+bulletin_content 15 (the league as of the date and as of the previous issue 4, departments
+1, project mix 1, progress 3, major and reward-eligible projects 2, stage dates 2, earlier
+issues 1, receipts by project 1); pack_content adds 4 (metric weights, liaisons, projects,
+visits).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Max, Q, prefetch_related_objects
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from competition import charts
 from competition.league.rows import plain_decimal
-from competition.models import Competition, Metric
+from competition.models import Competition, Metric, Report
 from competition.scoring import (
     DepartmentResult,
     League,
+    ProjectReceipts,
     Window,
-    compute_league,
+    compute_leagues,
     counted_statuses,
     diagnostics,
+    receipts_by_project,
     stage_dates_by_project,
 )
 from competition.scoring.progress import cumulative_progress
@@ -48,7 +54,7 @@ TABLE_METRICS: list[str] = [
     Metric.FUNDS_AMOUNT,
     Metric.GROUNDBREAKING_PROJECTS,
 ]
-# A department page lists every metric, visitors included.
+# A department page and the week's changes list every metric, visitors included.
 PAGE_METRICS: list[str] = [
     Metric.VISIT_BATCHES,
     Metric.VISITORS,
@@ -61,6 +67,12 @@ PAGE_METRICS: list[str] = [
 # The score chart is split into even parts of at most this many departments, so that
 # each part fits on one A4 page (an SVG cannot break across pages).
 SCORE_CHART_ROWS = 38
+# How many departments the summary names at the top and at the bottom of the league.
+PODIUM = 3
+# The first issue has no previous one to compare with: it shows the past week.
+FIRST_ISSUE_DAYS = 7
+# Pre-window receipts named one by one in the bulletin's note; more are counted.
+NOTED_PROJECTS = 5
 
 
 def figure(value: Decimal | int | None) -> str:
@@ -70,9 +82,64 @@ def figure(value: Decimal | int | None) -> str:
     return plain_decimal(value)
 
 
+def signed_figure(value: Decimal) -> str:
+    """A change: "+3", "0", "-1" (a record returned after the last issue lowers a total)."""
+    return f"+{figure(value)}" if value > 0 else figure(value)
+
+
 def percent(value: Decimal | None) -> str:
     """A ratio as a percentage with one decimal ("—" when not scored)."""
     return "—" if value is None else charts.percent(value)
+
+
+def header_words(label: str) -> list[str]:
+    """A table header split where it may break: "到账资金" → ["到账", "资金"].
+
+    WeasyPrint breaks CJK text between any two characters (it has no `word-break:
+    keep-all`), so headers are printed as unbreakable words: Chinese in pairs (the
+    metric names are two two-character words), other languages at spaces.
+    """
+    if " " in label or not re.fullmatch(r"[\u4e00-\u9fff]+", label):
+        return label.split()
+    return [label[i : i + 2] for i in range(0, len(label), 2)]
+
+
+CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1 → "一", 12 → "十二", 35 → "三十五", 100 → "一百" (headings （一）… up to 999)."""
+    if not 0 < n < 1000:
+        return str(n)
+    hundreds, rest = divmod(n, 100)
+    tens, ones = divmod(rest, 10)
+    text = f"{CHINESE_DIGITS[hundreds]}百" if hundreds else ""
+    if tens:
+        text += ("" if tens == 1 and not hundreds else CHINESE_DIGITS[tens]) + "十"
+    elif hundreds and ones:
+        text += "零"
+    return text + (CHINESE_DIGITS[ones] if ones else "")
+
+
+def side_by_side(items: list, *, block: int = 50) -> list[tuple]:
+    """Rows of two for a table printed in two halves, read down the left half then the
+    right: each `block` items (about a page) form rows (items[i], items[i + half]), the
+    right one None when the count is odd. A table in halves is far cheaper for WeasyPrint
+    to lay out than CSS columns, which it balances by laying the content out repeatedly.
+    """
+    rows: list[tuple] = []
+    for start in range(0, len(items), block):
+        chunk = items[start : start + block]
+        half = math.ceil(len(chunk) / 2)
+        rows += [
+            (chunk[i], chunk[i + half] if i + half < len(chunk) else None) for i in range(half)
+        ]
+    return rows
+
+
+def recipients(text: str) -> list[str]:
+    """The 抄送 recipients as the office typed them, one per name (、 ， , ; or new lines)."""
+    return [name.strip() for name in re.split(r"[、，,；;\n]+", text or "") if name.strip()]
 
 
 @dataclass(frozen=True)
@@ -90,9 +157,14 @@ class LeagueLine:
     result: DepartmentResult
     cells: list[MetricCell]
     score: str
+    head: str  # the department's 主要负责人, whom the speech holds to account
+
+    @property
+    def cards(self) -> bool:
+        return self.result.yellow_card or self.result.zero_result
 
 
-def league_lines(league: League) -> list[LeagueLine]:
+def league_lines(league: League, *, heads: dict[int, str]) -> list[LeagueLine]:
     """The league's rows with their table cells, in rank order."""
     threshold = Decimal(league.competition.yellow_threshold)
     lines = []
@@ -110,9 +182,115 @@ def league_lines(league: League) -> list[LeagueLine]:
                 )
             )
         lines.append(
-            LeagueLine(result=row, cells=cells, score=percent(row.score) if row.scored else "—")
+            LeagueLine(
+                result=row,
+                cells=cells,
+                score=percent(row.score) if row.scored else "—",
+                head=heads.get(row.department_id, ""),
+            )
         )
     return lines
+
+
+# The contract's tie-breakers after the unrounded score, in order (DOMAIN.md).
+def _tie_breakers():
+    return [
+        (lambda r: r.actuals[Metric.FUNDS_AMOUNT], gettext("到账资金")),
+        (lambda r: r.actuals[Metric.SIGNED_PROJECTS], gettext("签约项目数")),
+        (lambda r: r.order, gettext("部门排序")),
+        (lambda r: r.department_name, gettext("部门名称")),
+    ]
+
+
+def tie_note(results: list[DepartmentResult]) -> str:
+    """One line under a league table naming the departments whose scores are equal and the
+    tie-breaker that ordered them; "" when no two neighbours share a score.
+
+    Scores are compared unrounded, as the rule ranks them: two departments printed with
+    the same percentage but different exact scores are not a tie.
+    """
+    breakers = _tie_breakers()
+    parts = []
+    start = 0
+    while start < len(results):
+        end = start
+        while end + 1 < len(results) and results[end + 1].exact_score == results[start].exact_score:
+            end += 1
+        run = results[start : end + 1]
+        start = end + 1
+        if len(run) < 2 or not run[0].scored:
+            continue
+        used: set[int] = set()
+        for a, b in pairwise(run):
+            used.add(next(i for i, (key, _) in enumerate(breakers) if key(a) != key(b)))
+        parts.append(
+            gettext("%(names)s得分同为%(score)s，依%(keys)s排列")
+            % {
+                "names": "、".join(r.department_name for r in run),
+                "score": percent(run[0].score),
+                "keys": "、".join(breakers[i][1] for i in sorted(used)),
+            }
+        )
+    if not parts:
+        return ""
+    return gettext("注：%(ties)s。") % {"ties": "；".join(parts)}
+
+
+@dataclass(frozen=True)
+class GroupLeague:
+    """The league within one department group (组内排名), in rank order."""
+
+    name: str
+    lines: list[LeagueLine]
+    tie_note: str
+
+    @property
+    def pairs(self) -> list[tuple]:
+        return side_by_side(self.lines)
+
+
+def group_leagues(lines: list[LeagueLine], *, group_order: dict[int, tuple]) -> list[GroupLeague]:
+    """The league's lines by group, groups in their own order; departments without a group
+    have no group rank and are left out."""
+    by_group: dict[int, list[LeagueLine]] = defaultdict(list)
+    for line in lines:
+        if line.result.group_id is not None:
+            by_group[line.result.group_id].append(line)
+    return [
+        GroupLeague(
+            name=members[0].result.group_name,
+            lines=members,
+            tie_note=tie_note([m.result for m in members]),
+        )
+        for _group, members in sorted(
+            by_group.items(), key=lambda item: group_order.get(item[0], (0, ""))
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One metric city-wide: the total as of the date and the change since the last issue."""
+
+    metric: str
+    label: str
+    words: list[str]  # the label as unbreakable words, for a table header
+    total: str
+    change: str
+
+
+@dataclass(frozen=True)
+class WeeklyChange:
+    """本周新增: the city-wide figures' change since the previous issue.
+
+    `since` is the previous issue's as-of date (or, for the first issue, a week earlier):
+    the change is what the records dated after it added (or a return took away).
+    """
+
+    since: date
+    counted_from: date  # the first day whose records the change counts (not before the start)
+    previous_issue: int | None
+    lines: list[ChangeLine]
 
 
 @dataclass(frozen=True)
@@ -123,6 +301,7 @@ class ProjectLine:
     stage: int  # Stage.LEAD when no counted milestone of intent or later
     stage_on: date | None
     lost: bool  # lost on or before the as-of date
+    receipts: ProjectReceipts | None = None
 
     @property
     def stage_label(self) -> str:
@@ -136,6 +315,20 @@ class ProjectLine:
     def registered_capital(self) -> str:
         return figure(self.project.registered_capital)
 
+    @property
+    def funds(self) -> str:
+        """The counted receipts inside the window (万元), "—" when none."""
+        if self.receipts is None or not self.receipts.in_window:
+            return "—"
+        return figure(self.receipts.in_window)
+
+    @property
+    def funds_before(self) -> str:
+        """Receipts dated before the window (never counted); "" when none."""
+        if self.receipts is None or not self.receipts.before_window:
+            return ""
+        return figure(self.receipts.before_window)
+
 
 def _reached(competition: Competition, *, department_ids: list[int], as_of: date):
     """{project id: {stage: date reached}} from the records counted up to `as_of` (2 queries)."""
@@ -145,7 +338,7 @@ def _reached(competition: Competition, *, department_ids: list[int], as_of: date
     return {project_id: dates for project_id, (_dept, dates) in reached.items()}
 
 
-def project_line(project: Project, *, reached: dict[int, dict[int, date]], as_of: date):
+def project_line(project: Project, *, reached: dict[int, dict[int, date]], as_of: date, receipts):
     dates = reached.get(project.id, {})
     stage = max(dates, default=Stage.LEAD)
     return ProjectLine(
@@ -153,12 +346,26 @@ def project_line(project: Project, *, reached: dict[int, dict[int, date]], as_of
         stage=stage,
         stage_on=dates.get(stage),
         lost=project.lost_on is not None and project.lost_on <= as_of,
+        receipts=receipts.get(project.id),
     )
 
 
 def not_lost_on(as_of: date) -> Q:
     """Projects still followed on `as_of` (one lost later was still followed then)."""
     return Q(lost_on__isnull=True) | Q(lost_on__gt=as_of)
+
+
+@dataclass(frozen=True)
+class EarlyReceipts:
+    """Receipts dated before the window: never counted, named so the ledger can be matched."""
+
+    projects: int
+    amount: str
+    named: list[tuple[str, str]]  # (project name, 万元), the largest first
+
+    @property
+    def more(self) -> int:
+        return self.projects - len(self.named)
 
 
 @dataclass
@@ -169,16 +376,24 @@ class BulletinContent:
     as_of: date
     league: League
     lines: list[LeagueLine]
+    groups: list[GroupLeague]
     yellow_cards: list[LeagueLine]
     zero_results: list[LeagueLine]
     major_projects: list[ProjectLine]
     reward_projects: list[ProjectLine]
     diagnoses: list[diagnostics.Diagnosis]  # every department, rank order
     mix: dict[int, diagnostics.ProjectMix]
+    week: WeeklyChange
+    early_receipts: EarlyReceipts
+    departments: dict[int, Department]
+    reached: dict[int, dict[int, date]]
+    receipts: dict[int, ProjectReceipts]
     time_bar: SafeString
     progress_chart: SafeString
     score_charts: list[SafeString]
-    metric_labels: list[str] = field(default_factory=list)
+    tie_note: str = ""
+    bulletin_issue: int | None = None  # the bulletin of the same date, for the pack to cite
+    metric_labels: list[list[str]] = field(default_factory=list)
 
     @property
     def window(self) -> Window:
@@ -204,6 +419,27 @@ class BulletinContent:
     @property
     def totals(self) -> dict[str, str]:
         return {m: figure(v) for m, v in self.league.totals.items()}
+
+    @property
+    def top(self) -> list[LeagueLine]:
+        """The first three of the league (nothing before the window starts)."""
+        return self.lines[:PODIUM] if self.started else []
+
+    @property
+    def bottom(self) -> list[LeagueLine]:
+        """The last three, never one that is also among the first three."""
+        if not self.started:
+            return []
+        return self.lines[max(PODIUM, len(self.lines) - PODIUM) :]
+
+    @property
+    def line_pairs(self) -> list[tuple]:
+        """The league in two halves of a table (the briefing pack's short league)."""
+        return side_by_side(self.lines, block=50)
+
+    @property
+    def ungrouped(self) -> int:
+        return sum(1 for line in self.lines if line.result.group_id is None)
 
     @property
     def flagged(self) -> list[diagnostics.Diagnosis]:
@@ -251,7 +487,11 @@ class BulletinContent:
 
     @property
     def yellow_threshold(self) -> str:
-        return charts.percent(Decimal(self.competition.yellow_threshold), 0)
+        return charts.plain_percent(Decimal(self.competition.yellow_threshold))
+
+    @property
+    def copy_to(self) -> list[str]:
+        return recipients(self.competition.copy_to)
 
 
 def _score_charts(league: League) -> list[SafeString]:
@@ -263,10 +503,63 @@ def _score_charts(league: League) -> list[SafeString]:
     return [charts.score_chart(rows[i : i + size], threshold) for i in starts]
 
 
+def _issues(competition: Competition, *, as_of: date) -> tuple[int | None, tuple | None]:
+    """(the number of the bulletin of `as_of`, (number, as-of) of the latest earlier one).
+
+    One query: the highest number per date, for the two latest dates up to `as_of`.
+    """
+    rows = list(
+        Report.objects.filter(competition=competition, kind=Report.Kind.BULLETIN, as_of__lte=as_of)
+        .values("as_of")
+        .annotate(number=Max("issue_number"))
+        .order_by("-as_of")[:2]
+    )
+    same = next((r["number"] for r in rows if r["as_of"] == as_of), None)
+    earlier = next(((r["number"], r["as_of"]) for r in rows if r["as_of"] < as_of), None)
+    return same, earlier
+
+
+def weekly_change(league: League, base: League, *, previous_issue: int | None) -> WeeklyChange:
+    """The city-wide totals of `league` beside their change since `base` (an earlier date)."""
+    return WeeklyChange(
+        since=base.as_of,
+        counted_from=max(base.as_of + timedelta(days=1), league.window.start),
+        previous_issue=previous_issue,
+        lines=[
+            ChangeLine(
+                metric=metric,
+                label=str(Metric(metric).label),
+                words=header_words(str(Metric(metric).label)),
+                total=figure(league.totals[metric]),
+                change=signed_figure(league.totals[metric] - base.totals[metric]),
+            )
+            for metric in PAGE_METRICS
+        ],
+    )
+
+
+def early_receipts(receipts: dict[int, ProjectReceipts]) -> EarlyReceipts:
+    """The projects with receipts dated before the window, the largest first."""
+    early = sorted(
+        (r for r in receipts.values() if r.before_window),
+        key=lambda r: (-r.before_window, r.project_name),
+    )
+    return EarlyReceipts(
+        projects=len(early),
+        amount=figure(sum((r.before_window for r in early), Decimal(0))),
+        named=[(r.project_name, figure(r.before_window)) for r in early[:NOTED_PROJECTS]],
+    )
+
+
 def bulletin_content(competition: Competition, *, as_of: date) -> BulletinContent:
-    """The weekly bulletin's figures for `competition` as of `as_of` (12 queries)."""
-    league = compute_league(competition, as_of=as_of)
+    """The weekly bulletin's figures for `competition` as of `as_of` (15 queries)."""
+    same_issue, earlier = _issues(competition, as_of=as_of)
+    since = earlier[1] if earlier else as_of - timedelta(days=FIRST_ISSUE_DAYS)
+    league, base = compute_leagues(competition, [as_of, since])
     department_ids = [r.department_id for r in league.rows]
+    departments = {
+        d.id: d for d in Department.objects.filter(id__in=department_ids).select_related("group")
+    }
     mix = diagnostics.project_mix(department_ids=department_ids, as_of=as_of)
     found = diagnostics.diagnose(league=league, mix=mix)
     progress = cumulative_progress(competition, as_of=as_of)
@@ -275,49 +568,70 @@ def bulletin_content(competition: Competition, *, as_of: date) -> BulletinConten
     major = list(followed.major())
     reward = list(followed.reward_eligible())
     reached = _reached(competition, department_ids=department_ids, as_of=as_of)
+    receipts = receipts_by_project(competition, department_ids=department_ids, as_of=as_of)
     names = {r.department_id: r.department_name for r in league.rows}
-    lines = league_lines(league)
+    heads = {d.id: d.head for d in departments.values()}
+    group_order = {
+        d.group_id: (d.group.order, d.group.name) for d in departments.values() if d.group
+    }
+    lines = league_lines(league, heads=heads)
     return BulletinContent(
         competition=competition,
         as_of=as_of,
         league=league,
         lines=lines,
+        groups=group_leagues(lines, group_order=group_order),
+        tie_note=tie_note(league.rows),
         yellow_cards=[line for line in lines if line.result.yellow_card],
         zero_results=[line for line in lines if line.result.zero_result],
-        major_projects=_project_lines(major, reached=reached, as_of=as_of, names=names),
-        reward_projects=_project_lines(reward, reached=reached, as_of=as_of, names=names),
+        major_projects=_project_lines(
+            major, reached=reached, as_of=as_of, names=names, receipts=receipts
+        ),
+        reward_projects=_project_lines(
+            reward, reached=reached, as_of=as_of, names=names, receipts=receipts
+        ),
         diagnoses=found,
         mix=mix,
+        week=weekly_change(league, base, previous_issue=earlier[0] if earlier else None),
+        early_receipts=early_receipts(receipts),
+        departments=departments,
+        reached=reached,
+        receipts=receipts,
+        bulletin_issue=same_issue,
         time_bar=charts.time_progress_bar(elapsed=league.window.elapsed, days=league.window.days),
         progress_chart=charts.cumulative_chart(progress, columns=2),
         score_charts=_score_charts(league),
-        metric_labels=[str(Metric(m).label) for m in TABLE_METRICS],
+        metric_labels=[header_words(str(Metric(m).label)) for m in TABLE_METRICS],
     )
 
 
-def _project_lines(projects: list[Project], *, reached, as_of: date, names) -> list[ProjectLine]:
+def _project_lines(
+    projects: list[Project], *, reached, as_of: date, names, receipts
+) -> list[ProjectLine]:
     """Largest planned investment first; the department name from the league, not a join."""
     for project in projects:
         project.department_name = names.get(project.department_id, "")
     projects.sort(key=lambda p: (-(p.planned_investment or 0), p.code))
-    return [project_line(p, reached=reached, as_of=as_of) for p in projects]
+    return [project_line(p, reached=reached, as_of=as_of, receipts=receipts) for p in projects]
 
 
 # ---------------------------------------------------------------------------------------
-# The briefing pack: the summary, then one page per department
+# The briefing pack: the summary, then one section per department
 
 
 @dataclass(frozen=True)
 class MetricLine:
     """Quota versus actual for one metric of one department."""
 
+    metric: str
     label: str
+    words: list[str]  # the label as unbreakable words, for a table header
     target: str
     expected: str  # T × f: what the timeline asks for by the as-of date
     actual: str
     ratio: str
     low: bool
-    weight: str
+    weight: str  # "—" when the metric is not scored for the department
 
 
 @dataclass(frozen=True)
@@ -329,6 +643,7 @@ class StageGroup:
 
 @dataclass
 class DepartmentPage:
+    number: int  # its place in the pack (（一）, （二）, …), the league's order
     result: DepartmentResult
     department: Department
     liaisons: list[str]
@@ -337,6 +652,18 @@ class DepartmentPage:
     lost: list[ProjectLine]  # lost inside the window, with the reason
     visits: list[Visit]  # counted receptions, in date order
     diagnosis: diagnostics.Diagnosis
+    # Set by competition.reports.layout: rows set tighter to fit one page, or the section
+    # broken before its "projects" or "visits" so that its second page is well filled.
+    compact: bool = False
+    break_before: str = ""
+
+    @property
+    def ordinal(self) -> str:
+        return chinese_number(self.number)
+
+    @property
+    def anchor(self) -> str:
+        return f"department-{self.result.department_id}"
 
     @property
     def score(self) -> str:
@@ -350,24 +677,45 @@ class DepartmentPage:
     def project_count(self) -> int:
         return sum(len(g.projects) for g in self.stages)
 
+    @property
+    def projects(self) -> list[ProjectLine]:
+        return [p for g in self.stages for p in g.projects]
+
+    @property
+    def early_receipts(self) -> list[ProjectLine]:
+        """Its projects (lost ones too) with receipts dated before the window."""
+        return [p for p in [*self.projects, *self.lost] if p.funds_before]
+
 
 @dataclass
 class PackContent:
     summary: BulletinContent
     pages: list[DepartmentPage]
 
+    @property
+    def toc_pairs(self) -> list[tuple]:
+        """The departments for the table of contents, in two halves (a page of 40 each)."""
+        return side_by_side(self.pages, block=40)
+
 
 def metric_lines(result: DepartmentResult, *, league: League, weights) -> list[MetricLine]:
-    """Quota, timeline target (T × f), actual and timeline ratio for each metric."""
+    """Quota, timeline target (T × f), actual, timeline ratio and weight of each metric.
+
+    A metric the department is not scored on (no target, or no weight) shows "—" as its
+    ratio and weight: printing the competition's weight there would suggest it counts.
+    """
     fraction = Decimal(league.window.elapsed) / Decimal(league.window.days)
     threshold = Decimal(league.competition.yellow_threshold)
     lines = []
     for metric in PAGE_METRICS:
         target = result.targets[metric]
         ratio = result.ratios.get(metric)
+        label = str(Metric(metric).label)
         lines.append(
             MetricLine(
-                label=str(Metric(metric).label),
+                metric=metric,
+                label=label,
+                words=header_words(label),
                 target=figure(target) if target > 0 else "—",
                 expected=figure((target * fraction).quantize(Decimal("0.1")))
                 if target > 0
@@ -375,7 +723,7 @@ def metric_lines(result: DepartmentResult, *, league: League, weights) -> list[M
                 actual=figure(result.actuals[metric]),
                 ratio=percent(ratio),
                 low=ratio is not None and ratio < threshold,
-                weight=figure(weights.get(metric, Decimal(0))),
+                weight=figure(weights.get(metric, Decimal(0))) if ratio is not None else "—",
             )
         )
     return lines
@@ -384,25 +732,22 @@ def metric_lines(result: DepartmentResult, *, league: League, weights) -> list[M
 def pack_content(competition: Competition, *, as_of: date) -> PackContent:
     """The briefing pack's figures: the bulletin's, then each department's in rank order.
 
-    Queries: bulletin_content's 12, plus metric weights, departments, liaisons, projects,
-    their stage dates (2) and the counted visits: 19 whatever the number of departments.
+    Queries: bulletin_content's 15, plus the metric weights, the liaisons, the projects and
+    the counted visits: 19 whatever the number of departments.
     """
     summary = bulletin_content(competition, as_of=as_of)
     league = summary.league
     window = league.window
     department_ids = [r.department_id for r in league.rows]
     weights = competition.weights()
+    departments = summary.departments
+    prefetch_related_objects(list(departments.values()), "liaisons")
 
-    departments = {
-        d.id: d
-        for d in Department.objects.filter(id__in=department_ids).prefetch_related("liaisons")
-    }
     projects_by_department: dict[int, list[Project]] = defaultdict(list)
     for project in Project.objects.filter(department_id__in=department_ids).order_by(
         "-planned_investment", "code"
     ):
         projects_by_department[project.department_id].append(project)
-    reached = _reached(competition, department_ids=department_ids, as_of=as_of)
     visits_by_department: dict[int, list[Visit]] = defaultdict(list)
     if window.started:
         for visit in Visit.objects.filter(
@@ -414,10 +759,10 @@ def pack_content(competition: Competition, *, as_of: date) -> PackContent:
     diagnosis_of = {d.department_id: d for d in summary.diagnoses}
 
     pages = []
-    for result in league.rows:
+    for number, result in enumerate(league.rows, start=1):
         department = departments[result.department_id]
         lines = [
-            project_line(p, reached=reached, as_of=as_of)
+            project_line(p, reached=summary.reached, as_of=as_of, receipts=summary.receipts)
             for p in projects_by_department[result.department_id]
         ]
         by_stage: dict[int, list[ProjectLine]] = defaultdict(list)
@@ -431,6 +776,7 @@ def pack_content(competition: Competition, *, as_of: date) -> PackContent:
         ]
         pages.append(
             DepartmentPage(
+                number=number,
                 result=result,
                 department=department,
                 liaisons=[p.name for p in department.liaisons.all()],

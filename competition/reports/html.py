@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from competition.models import Competition, Report
+from competition.reports import layout
 from competition.reports.content import bulletin_content, pack_content
 
 TEMPLATES = {
@@ -47,7 +48,13 @@ def render_document(
             context = {"content": bulletin_content(competition, as_of=as_of)}
         else:
             pack = pack_content(competition, as_of=as_of)
-            context = {"content": pack.summary, "pages": pack.pages}
+            layout.fit(
+                pack.pages,
+                colophon=layout.colophon_height(
+                    copy_to=pack.summary.copy_to, copies=bool(competition.print_copies)
+                ),
+            )
+            context = {"content": pack.summary, "pages": pack.pages, "toc_pairs": pack.toc_pairs}
         context.update(
             competition=competition,
             kind=kind,

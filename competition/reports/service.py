@@ -11,10 +11,14 @@ A worker killed mid-render leaves the row "rendering"; the broker re-delivers th
 under a new random name; the row points at it only once it is complete, and the file it
 replaces is deleted after that commit. So a reader never gets a half-written file.
 
-Bulletins are numbered per competition (第N期): the number is assigned when the bulletin
-is requested, under a lock on the competition row (and a unique constraint), so numbers
-never repeat or skip. A failed bulletin keeps its number and is rebuilt, not replaced by
-a new one; rebuilding an issue keeps its number and replaces its file.
+Bulletins are numbered per competition (第N期), one issue per as-of date: the sequence of
+published weeks. Requesting the bulletin of a date that already has an issue rebuilds that
+issue (same number, new figures and file), from the web page and from `build_report`
+alike; a date without one takes the next number (the highest so far plus one, so no
+gaps), under a lock on the competition row (and a unique constraint). A failed bulletin
+keeps its number and is rebuilt, not replaced. The office may correct an issue's number
+before printing (renumber_bulletin: a number no other issue of the competition has; the
+PDF is rebuilt with it).
 
 These functions never queue: whoever requests or rebuilds a report queues its build after
 commit (competition.tasks.build_after_commit, called by the report views and the weekly
@@ -24,6 +28,7 @@ task).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
 
@@ -52,23 +57,22 @@ class ReportError(Exception):
     """An expected failure; its message is shown to the office as the reason."""
 
 
-def _create(
-    competition: Competition, *, kind: str, as_of: date, user, scheduled: bool
-) -> tuple[Report, bool]:
+def _create(competition: Competition, *, kind: str, as_of: date, user) -> tuple[Report, bool]:
     """Create the row (numbered if a bulletin) under a lock on the competition.
 
-    `scheduled`: the weekly run; if a scheduled bulletin for that date exists (a re-delivered
-    schedule), return it instead of a second issue. Returns (report, created).
+    A bulletin for a date that already has an issue is that issue: returned, not created
+    (so a schedule delivered twice creates nothing). Returns (report, created).
     """
     Competition.objects.select_for_update().filter(pk=competition.pk).first()
-    if scheduled:
-        existing = Report.objects.filter(
-            competition=competition, kind=kind, as_of=as_of, requested_by__isnull=True
-        ).first()
-        if existing is not None:
-            return existing, False
     issue_number = None
     if kind == Kind.BULLETIN:
+        existing = (
+            Report.objects.filter(competition=competition, kind=kind, as_of=as_of)
+            .order_by("issue_number")
+            .first()
+        )
+        if existing is not None:
+            return existing, False
         last = Report.objects.filter(competition=competition, kind=Kind.BULLETIN).aggregate(
             n=Max("issue_number")
         )["n"]
@@ -83,18 +87,36 @@ def _create(
     return report, True
 
 
-def request_report(competition: Competition, *, kind: str, as_of: date, user=None) -> Report:
-    """Create a queued Report; the caller queues its build after commit.
+@dataclass(frozen=True)
+class Requested:
+    """A requested report and whether the caller must queue its build."""
 
-    A bulletin gets the competition's next issue number.
+    report: Report
+    build: bool  # False: the issue of that date is being built already
+
+
+def request_build(competition: Competition, *, kind: str, as_of: date, user=None) -> Requested:
+    """Ask for a report: a new queued row, or the date's existing bulletin queued again.
+
+    An existing bulletin still queued or rendering is left to finish (`build` False: a
+    second task would render the same issue twice); one that is done, failed or stuck
+    is rebuilt under its number. The caller queues the build after commit when `build`.
     """
-    report, _created = _request(competition, kind=kind, as_of=as_of, user=user, scheduled=False)
-    return report
+    report, created = _request(competition, kind=kind, as_of=as_of, user=user)
+    if created:
+        return Requested(report, build=True)
+    if rebuild_report(report):
+        report.refresh_from_db()
+        return Requested(report, build=True)
+    return Requested(report, build=False)
 
 
-def _request(
-    competition: Competition, *, kind: str, as_of: date, user, scheduled: bool
-) -> tuple[Report, bool]:
+def request_report(competition: Competition, *, kind: str, as_of: date, user=None) -> Report:
+    """request_build's report: a queued Report (a bulletin keeps its date's number)."""
+    return request_build(competition, kind=kind, as_of=as_of, user=user).report
+
+
+def _request(competition: Competition, *, kind: str, as_of: date, user) -> tuple[Report, bool]:
     """Two requests at the same moment are serialized by the row lock; where the database
     has no row locks (SQLite) the unique constraint refuses the second number and the
     request is retried."""
@@ -103,12 +125,67 @@ def _request(
     for attempt in range(1, NUMBERING_ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                return _create(competition, kind=kind, as_of=as_of, user=user, scheduled=scheduled)
+                return _create(competition, kind=kind, as_of=as_of, user=user)
         except IntegrityError:
             if attempt == NUMBERING_ATTEMPTS:
                 raise
             log.info("issue number taken meanwhile for competition %s; retrying", competition.pk)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def renumber_bulletin(report: Report, *, issue_number: int) -> bool:
+    """Correct a bulletin's issue number before it is printed, and queue it to be rebuilt.
+
+    Raises ReportError (shown to the office) when `report` is no bulletin, the number is
+    not positive, another issue of the competition has it, or the bulletin is being built
+    right now. Returns False when the number is already its own (nothing to do); on True
+    the caller queues the build after commit.
+    """
+    if report.kind != Kind.BULLETIN:
+        raise ReportError(gettext("只有简报有期号。"))
+    if issue_number < 1:
+        raise ReportError(gettext("期号必须是正整数。"))
+    if issue_number == report.issue_number:
+        return False
+    try:
+        with transaction.atomic():
+            Competition.objects.select_for_update().filter(pk=report.competition_id).first()
+            taken = (
+                Report.objects.filter(
+                    competition_id=report.competition_id,
+                    kind=Kind.BULLETIN,
+                    issue_number=issue_number,
+                )
+                .exclude(pk=report.pk)
+                .values_list("as_of", flat=True)
+                .first()
+            )
+            if taken is not None:
+                raise ReportError(
+                    gettext("第%(n)s期已是%(date)s的简报，请换一个期号。")
+                    % {"n": issue_number, "date": f"{taken:%Y-%m-%d}"}
+                )
+            now = timezone.now()
+            updated = (
+                Report.objects.filter(pk=report.pk)
+                .filter(Q(status__in=[Status.DONE, Status.FAILED]) | _stuck(now))
+                .update(
+                    issue_number=issue_number,
+                    status=Status.QUEUED,
+                    error="",
+                    created_at=now,
+                    started_at=None,
+                    finished_at=None,
+                )
+            )
+    except IntegrityError:  # the number was taken between our check and our update
+        raise ReportError(
+            gettext("第%(n)s期已被占用，请换一个期号。") % {"n": issue_number}
+        ) from None
+    if not updated:
+        raise ReportError(gettext("该简报正在生成，请等待完成后再改期号。"))
+    log.info("bulletin %s renumbered %s -> %s", report.pk, report.issue_number, issue_number)
+    return True
 
 
 def fail_unqueued(report_id: UUID | str) -> bool:
@@ -217,11 +294,17 @@ def run_report(report_id: UUID | str) -> str:
 
 
 def build_now(competition: Competition, *, kind: str, as_of: date, user=None) -> Report:
-    """Request and build a report in this process (the build_report command)."""
-    report = request_report(competition, kind=kind, as_of=as_of, user=user)
-    run_report(report.pk)
-    report.refresh_from_db()
-    return report
+    """Request and build a report in this process (the build_report command).
+
+    The bulletin of a date that already has an issue is rebuilt under its number. Raises
+    ReportError when that issue is being built elsewhere right now.
+    """
+    requested = request_build(competition, kind=kind, as_of=as_of, user=user)
+    if not requested.build:
+        raise ReportError(gettext("该期简报正在生成，请稍后再试。"))
+    run_report(requested.report.pk)
+    requested.report.refresh_from_db()
+    return requested.report
 
 
 def weekly_bulletins(*, today: date) -> list[tuple[Report, bool]]:
@@ -235,10 +318,7 @@ def weekly_bulletins(*, today: date) -> list[tuple[Report, bool]]:
     competitions = Competition.objects.filter(
         is_active=True, start_date__lte=as_of, end_date__gte=as_of - timedelta(days=6)
     ).order_by("start_date", "name")
-    return [
-        _request(c, kind=Kind.BULLETIN, as_of=as_of, user=None, scheduled=True)
-        for c in competitions
-    ]
+    return [_request(c, kind=Kind.BULLETIN, as_of=as_of, user=None) for c in competitions]
 
 
 def download_name(report: Report) -> str:

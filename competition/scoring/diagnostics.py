@@ -2,23 +2,34 @@
 
 The speech names three problems of the city's departments ("突出表现为'三有三不'"). This
 module is our reading of each one as a rule over figures the system already holds; the
-rules are documented here, one per flag, and nowhere else.
+rules are documented here, one per flag, and nowhere else. Each rule measures a
+department against the timeline (时序进度, the yellow threshold the competition sets) or
+against the other departments of the competition, so that a flag picks out the few
+departments it names instead of nearly all of them; every flag carries its reason (the
+figures and the yardstick) in `detail`, which the bulletin prints next to it.
 
-有行动，行动不力 (``weak_action``)
-    The department acts, but too little: its ``visit_batches`` timeline ratio
-    (时序进度完成率, from compute_league) is below the competition's yellow threshold, or
-    it has received no visiting investors at all although the window has started. Only
-    where ``visit_batches`` is scored for the department (a target and a weight above 0,
-    the window started): without a quota there is no pace to fall behind.
+有行动，行动不力 (``weak_action``) — against the timeline
+    The department's receptions of visiting investors fall behind the timeline: its
+    ``visit_batches`` timeline ratio (时序进度完成率, from compute_league) is below the
+    competition's yellow threshold, or it has received no visiting investors at all although
+    the window has started (no action at all is the extreme of weak action). Only where
+    ``visit_batches`` is scored for the department (a target and a weight above 0, the
+    window started): without a quota there is no pace to fall behind.
 
-有进展，进展不快 (``slow_progress``)
+有进展，进展不快 (``slow_progress``) — against the timeline
     "项目信息不少，意向项目较多 … 但正式签约和开工建设的就没有一个": inside the window the
-    department has intent projects (``intent_projects`` > 0) but no signed project and no
-    groundbreaking project (both 0).
+    department has intent projects (``intent_projects`` > 0) and no groundbreaking project,
+    and its signing is behind the timeline: the ``signed_projects`` timeline ratio is below
+    the yellow threshold (where signing is scored), or no project is signed at all (where
+    it is not).
 
-有项目，项目不多 (``few_projects``)
-    The department has projects (not lost as of the as-of date, whatever their stage and
-    whenever they were entered) but the mix is poor; the flag lists which of these apply:
+有项目，项目不多 (``few_projects``) — against the other departments
+    The department follows projects (not lost as of the as-of date, whatever their stage
+    and whenever they were entered), but fewer than half the median number the
+    competition's departments follow (departments without projects count as 0 in the
+    median; a department without projects is not flagged here: it has nothing, which the
+    zero-result flag and the score already say). The flag also describes the mix of those
+    projects ("小项目多大项目少，三产项目多工业项目少，低档次多高科技少"), as ``reasons``:
 
     - 大项目少 (``no_major``): none with planned investment ≥
       ``settings.MAJOR_PROJECT_MIN_INVESTMENT`` (5000万元; "还没有一个5000万元以上的新项目");
@@ -32,6 +43,7 @@ grouped by department, whatever the number of departments and projects.
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -161,6 +173,11 @@ def _percent(value: Decimal) -> str:
     return f"{(value * 100).quantize(Decimal('0.1'))}%"
 
 
+def _threshold(value: Decimal) -> str:
+    """A threshold as the competition sets it: 0.70 -> "70%" (a score keeps one decimal)."""
+    return f"{(value * 100).normalize():f}%"
+
+
 def weak_action_flag(
     *, actual: Decimal, target: Decimal, ratio: Decimal | None, threshold: Decimal
 ) -> Flag | None:
@@ -179,7 +196,7 @@ def weak_action_flag(
             "actual": int(actual),
             "target": int(target),
             "ratio": _percent(ratio),
-            "threshold": _percent(threshold),
+            "threshold": _threshold(threshold),
         }
     return Flag(
         code=WEAK_ACTION,
@@ -194,27 +211,61 @@ def weak_action_flag(
     )
 
 
-def slow_progress_flag(*, intent: Decimal, signed: Decimal, groundbreaking: Decimal) -> Flag | None:
-    """有进展，进展不快: intent projects in the window, but none signed and none breaking ground."""
-    if not (intent > 0 and signed == 0 and groundbreaking == 0):
+def slow_progress_flag(
+    *,
+    intent: Decimal,
+    signed: Decimal,
+    groundbreaking: Decimal,
+    signed_target: Decimal = Decimal(0),
+    signed_ratio: Decimal | None = None,
+    threshold: Decimal = Decimal("0.70"),
+) -> Flag | None:
+    """有进展，进展不快: intent projects in the window, none breaking ground, and signing
+    behind the timeline (its ratio below `threshold`; none signed where it is not scored)."""
+    if not (intent > 0 and groundbreaking == 0):
         return None
+    behind = signed == 0 if signed_ratio is None else signed_ratio < threshold
+    if not behind:
+        return None
+    if signed_ratio is None:
+        detail = gettext("签订意向项目%(intent)s个，正式签约和开工建设的一个也没有") % {
+            "intent": int(intent)
+        }
+    else:
+        detail = gettext(
+            "签订意向项目%(intent)s个，正式签约%(signed)s个（任务%(target)s个），"
+            "时序进度完成率%(ratio)s，低于%(threshold)s；开工建设0个"
+        ) % {
+            "intent": int(intent),
+            "signed": int(signed),
+            "target": int(signed_target),
+            "ratio": _percent(signed_ratio),
+            "threshold": _threshold(threshold),
+        }
     return Flag(
         code=SLOW_PROGRESS,
         label=str(FLAG_LABELS[SLOW_PROGRESS]),
-        detail=gettext("签订意向项目%(intent)s个，正式签约和开工建设的一个也没有")
-        % {"intent": int(intent)},
+        detail=detail,
         figures={
             "intent_projects": int(intent),
             "signed_projects": int(signed),
             "groundbreaking_projects": int(groundbreaking),
+            "signed_ratio": signed_ratio,
+            "threshold": threshold,
         },
     )
 
 
-def few_projects_flag(*, mix: ProjectMix) -> Flag | None:
-    """有项目，项目不多: projects, but no major one, fewer industrial than services, or no
-    high-tech one; `reasons` says which."""
-    if mix.total == 0:
+def median_projects(mix: dict[int, ProjectMix], *, department_ids) -> Decimal:
+    """The median number of followed projects over `department_ids` (0 for those absent)."""
+    totals = [mix[d].total if d in mix else 0 for d in department_ids]
+    return Decimal(str(statistics.median(totals))) if totals else Decimal(0)
+
+
+def few_projects_flag(*, mix: ProjectMix, median: Decimal) -> Flag | None:
+    """有项目，项目不多: projects, but fewer than half the departments' `median`; `reasons`
+    describe their mix (no major one, fewer industrial than services, no high-tech one)."""
+    if mix.total == 0 or not mix.total * 2 < median:
         return None
     codes = []
     if mix.major == 0:
@@ -223,18 +274,18 @@ def few_projects_flag(*, mix: ProjectMix) -> Flag | None:
         codes.append(FEW_INDUSTRIAL)
     if mix.high_tech == 0:
         codes.append(NO_HIGH_TECH)
-    if not codes:
-        return None
     threshold = settings.MAJOR_PROJECT_MIN_INVESTMENT.normalize()
     return Flag(
         code=FEW_PROJECTS,
         label=str(FLAG_LABELS[FEW_PROJECTS]),
         detail=gettext(
-            "项目%(total)s个：%(threshold)s万元以上%(major)s个，工业%(industrial)s个、"
-            "服务业%(services)s个，高新技术%(high_tech)s个"
+            "在跟踪项目%(total)s个，不足各部门中位数（%(median)s个）的一半；其中"
+            "%(threshold)s万元以上%(major)s个，工业%(industrial)s个、服务业%(services)s个，"
+            "高新技术%(high_tech)s个"
         )
         % {
             "total": mix.total,
+            "median": f"{median.normalize():f}",
             "threshold": f"{threshold:f}",
             "major": mix.major,
             "industrial": mix.industrial,
@@ -243,6 +294,7 @@ def few_projects_flag(*, mix: ProjectMix) -> Flag | None:
         },
         figures={
             "projects": mix.total,
+            "median": median,
             "major": mix.major,
             "industrial": mix.industrial,
             "services": mix.services,
@@ -257,9 +309,11 @@ def diagnose(*, league: League, mix: dict[int, ProjectMix] | None = None) -> lis
 
     `mix` is project_mix()'s result; it is queried here (one query) when not given.
     """
+    department_ids = [r.department_id for r in league.rows]
     if mix is None:
-        mix = project_mix(department_ids=[r.department_id for r in league.rows], as_of=league.as_of)
+        mix = project_mix(department_ids=department_ids, as_of=league.as_of)
     threshold = Decimal(league.competition.yellow_threshold)
+    median = median_projects(mix, department_ids=department_ids)
     diagnoses = []
     for row in league.rows:
         department_mix = mix.get(row.department_id, ProjectMix())
@@ -274,8 +328,11 @@ def diagnose(*, league: League, mix: dict[int, ProjectMix] | None = None) -> lis
                 intent=row.actuals[Metric.INTENT_PROJECTS],
                 signed=row.actuals[Metric.SIGNED_PROJECTS],
                 groundbreaking=row.actuals[Metric.GROUNDBREAKING_PROJECTS],
+                signed_target=row.targets[Metric.SIGNED_PROJECTS],
+                signed_ratio=row.ratios[Metric.SIGNED_PROJECTS],
+                threshold=threshold,
             ),
-            few_projects_flag(mix=department_mix),
+            few_projects_flag(mix=department_mix, median=median),
         ]
         diagnoses.append(
             Diagnosis(

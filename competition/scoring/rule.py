@@ -664,3 +664,51 @@ def counted_receipts(
         occurred_on__gte=window.start,
         occurred_on__lte=window.end,
     )
+
+
+@dataclass(frozen=True)
+class ProjectReceipts:
+    """A project's counted receipts: inside the window, and dated before it starts."""
+
+    project_name: str
+    in_window: Decimal
+    before_window: Decimal
+    first_before: date | None  # the earliest receipt dated before the window
+
+
+def receipts_by_project(
+    competition: Competition, *, department_ids: Sequence[int], as_of: date
+) -> dict[int, ProjectReceipts]:
+    """Per project with counted receipts up to the window's end: the sum inside the window
+    (a department's add up to its funds_amount) and the sum dated before the window (never
+    counted, DOMAIN.md; the printed reports say so, so that a project's funds can be
+    matched with the ledger). One aggregate query; {} before the window starts.
+    """
+    window = window_for(competition, as_of=as_of)
+    if not window.started or not department_ids:
+        return {}
+    before = Q(occurred_on__lt=window.start)
+    rows = (
+        Receipt.objects.filter(
+            _before_loss(),
+            status__in=counted_statuses(competition),
+            project__department_id__in=department_ids,
+            occurred_on__lte=window.end,
+        )
+        .values("project_id", "project__name")
+        .annotate(
+            in_window=Sum("amount", filter=Q(occurred_on__gte=window.start)),
+            before_window=Sum("amount", filter=before),
+            first_before=Min("occurred_on", filter=before),
+        )
+        .order_by()
+    )
+    return {
+        row["project_id"]: ProjectReceipts(
+            project_name=row["project__name"],
+            in_window=_as_amount(row["in_window"]),
+            before_window=_as_amount(row["before_window"]),
+            first_before=_as_date(row["first_before"]) if row["first_before"] else None,
+        )
+        for row in rows
+    }

@@ -1,6 +1,7 @@
 """Reports (报告): request a bulletin or briefing pack, watch it build, open the PDF.
 
-The office requests and rebuilds; leaders and the office list, poll and download;
+The office requests, rebuilds and corrects a bulletin's issue number; leaders and the
+office list, poll and download;
 liaisons and staff get 403, anonymous users the login page (each view's `require`). The
 build runs in the background (competition.reports.service); the page polls report_status
 through static/js/report-status.js.
@@ -53,6 +54,12 @@ class ReportRequestForm(forms.Form):
         return as_of
 
 
+class IssueNumberForm(forms.Form):
+    issue_number = forms.IntegerField(
+        label=gettext_lazy("期号"), min_value=1, max_value=99999, widget=forms.NumberInput
+    )
+
+
 def requester_name(report: Report) -> str:
     user = report.requested_by
     if user is None:
@@ -88,11 +95,19 @@ def reports(request):
         form = ReportRequestForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            report = service.request_report(
+            requested = service.request_build(
                 data["competition"], kind=data["kind"], as_of=data["as_of"], user=request.user
             )
-            tasks.build_after_commit([report.pk])
-            messages.success(request, _("已提交生成：%(report)s。") % {"report": _label(report)})
+            report = requested.report
+            if requested.build:
+                tasks.build_after_commit([report.pk])
+                messages.success(
+                    request, _("已提交生成：%(report)s。") % {"report": _label(report)}
+                )
+            else:
+                messages.info(
+                    request, _("%(report)s正在生成，完成后即可打开。") % {"report": _label(report)}
+                )
             return redirect("reports")
     elif roles.is_office:
         today = timezone.localdate()
@@ -111,6 +126,9 @@ def reports(request):
             "label": _label(r),
             "requester": requester_name(r),
             "status": status_payload(r, roles=roles),
+            "number_form": IssueNumberForm(initial={"issue_number": r.issue_number})
+            if roles.is_office and r.kind == Report.Kind.BULLETIN
+            else None,
         }
         for r in page
     ]
@@ -167,4 +185,27 @@ def report_rebuild(request, report_id):
         messages.success(request, _("已重新提交生成：%(report)s。") % {"report": _label(report)})
     else:
         messages.warning(request, _("该报告正在生成，请等待完成后再重新生成。"))
+    return redirect("reports")
+
+
+@require(Role.OFFICE)
+@require_POST
+def report_number(request, report_id):
+    """Correct a bulletin's issue number (第N期) before printing; its PDF is rebuilt."""
+    report = get_object_or_404(Report.objects.select_related("competition"), pk=report_id)
+    form = IssueNumberForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("期号必须是正整数。"))
+        return redirect("reports")
+    try:
+        changed = service.renumber_bulletin(report, issue_number=form.cleaned_data["issue_number"])
+    except service.ReportError as exc:
+        messages.error(request, str(exc))
+        return redirect("reports")
+    if changed:
+        report.refresh_from_db()
+        tasks.build_after_commit([report.pk])
+        messages.success(
+            request, _("已改为%(report)s，正在重新生成。") % {"report": _label(report)}
+        )
     return redirect("reports")

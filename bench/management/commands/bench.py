@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from bench.generate import Size, database_is_empty
 from bench.run import Options, run
 
-SKIPPABLE = ("pages", "recompute", "nightly", "import", "pdf")
+SKIPPABLE = ("pages", "recompute", "nightly", "import", "pdf", "pack")
 
 
 class Command(BaseCommand):

@@ -12,7 +12,8 @@ from competition.reports import service
 class Command(BaseCommand):
     help = (
         "生成简报或汇报会材料（与网页上“报告”相同的任务，在本进程中同步执行）。"
-        "简报按竞赛自动编期号；结果保存在报告列表中，并可另存到 --output 指定的文件。"
+        "简报按竞赛编期号：同一统计日期已有的一期重新生成、沿用原期号，新的日期取下一期号；"
+        "结果保存在报告列表中，并可另存到 --output 指定的文件。"
     )
 
     def add_arguments(self, parser):
@@ -32,7 +33,10 @@ class Command(BaseCommand):
         if day > timezone.localdate():
             raise CommandError("统计日期不能晚于今天。")
         started = time.perf_counter()
-        report = service.build_now(comp, kind=kind, as_of=day)
+        try:
+            report = service.build_now(comp, kind=kind, as_of=day)
+        except service.ReportError as exc:
+            raise CommandError(str(exc)) from None
         elapsed = time.perf_counter() - started
         label = f"第{report.issue_number}期简报" if report.issue_number else "汇报会材料"
         if report.status != Report.Status.DONE:
