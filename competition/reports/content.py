@@ -19,7 +19,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from itertools import pairwise
 
 from django.conf import settings
 from django.db.models import Max, Q, prefetch_related_objects
@@ -39,8 +38,10 @@ from competition.scoring import (
     diagnostics,
     receipts_by_project,
     stage_dates_by_project,
+    tie_breaks,
 )
 from competition.scoring.progress import cumulative_progress
+from competition.scoring.rule import TIE_BREAKERS
 from departments.models import Department
 from projects.models import Project, Stage, Visit
 
@@ -192,43 +193,40 @@ def league_lines(league: League, *, heads: dict[int, str]) -> list[LeagueLine]:
     return lines
 
 
-# The contract's tie-breakers after the unrounded score, in order (DOMAIN.md).
-def _tie_breakers():
-    return [
-        (lambda r: r.actuals[Metric.FUNDS_AMOUNT], gettext("到账资金")),
-        (lambda r: r.actuals[Metric.SIGNED_PROJECTS], gettext("签约项目数")),
-        (lambda r: r.order, gettext("部门排序")),
-        (lambda r: r.department_name, gettext("部门名称")),
-    ]
+def _tie_breaker_labels() -> dict[str, str]:
+    return {
+        "funds_amount": gettext("到账资金"),
+        "signed_projects": gettext("签约项目数"),
+        "order": gettext("部门排序"),
+        "name": gettext("部门名称"),
+    }
 
 
 def tie_note(results: list[DepartmentResult]) -> str:
     """One line under a league table naming the departments whose scores are equal and the
     tie-breaker that ordered them; "" when no two neighbours share a score.
 
-    Scores are compared unrounded, as the rule ranks them: two departments printed with
-    the same percentage but different exact scores are not a tie.
+    The ties are the rule's own (competition.scoring.tie_breaks): scores compared
+    unrounded, so two departments printed with the same percentage but different exact
+    scores are not a tie.
     """
-    breakers = _tie_breakers()
+    labels = _tie_breaker_labels()
+    runs: list[list] = []
+    for tie in tie_breaks(results):
+        if runs and runs[-1][-1].below is tie.above:
+            runs[-1].append(tie)
+        else:
+            runs.append([tie])
     parts = []
-    start = 0
-    while start < len(results):
-        end = start
-        while end + 1 < len(results) and results[end + 1].exact_score == results[start].exact_score:
-            end += 1
-        run = results[start : end + 1]
-        start = end + 1
-        if len(run) < 2 or not run[0].scored:
-            continue
-        used: set[int] = set()
-        for a, b in pairwise(run):
-            used.add(next(i for i, (key, _) in enumerate(breakers) if key(a) != key(b)))
+    for run in runs:
+        names = [run[0].above] + [tie.below for tie in run]
+        used = {tie.decided_by for tie in run}
         parts.append(
             gettext("%(names)s得分同为%(score)s，依%(keys)s排列")
             % {
-                "names": "、".join(r.department_name for r in run),
-                "score": percent(run[0].score),
-                "keys": "、".join(breakers[i][1] for i in sorted(used)),
+                "names": "、".join(r.department_name for r in names),
+                "score": percent(names[0].score),
+                "keys": "、".join(labels[key] for key in TIE_BREAKERS if key in used),
             }
         )
     if not parts:

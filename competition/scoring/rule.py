@@ -493,7 +493,7 @@ def assign_ranks(results: list[DepartmentResult]) -> list[DepartmentResult]:
 
 
 # What decides between two departments with the same score, in the contract's order.
-TIE_BREAKERS = ("funds_amount", "signed_projects", "order")
+TIE_BREAKERS = ("funds_amount", "signed_projects", "order", "name")
 
 
 @dataclass(frozen=True)
@@ -518,8 +518,10 @@ def tie_breaks(rows: Sequence[DepartmentResult]) -> list[TieBreak]:
             decided_by = "funds_amount"
         elif above.actuals[Metric.SIGNED_PROJECTS] != below.actuals[Metric.SIGNED_PROJECTS]:
             decided_by = "signed_projects"
-        else:
+        elif above.order != below.order:
             decided_by = "order"
+        else:
+            decided_by = "name"  # the last resort of rank_key: equal display order
         found.append(TieBreak(above=above, below=below, decided_by=decided_by))
     return found
 

@@ -94,6 +94,7 @@ TIE_REASONS = {
     "funds_amount": _("到账资金较多"),
     "signed_projects": _("签约项目较多"),
     "order": _("部门排序在前"),
+    "name": _("部门名称在前"),
 }
 
 
