@@ -190,3 +190,17 @@ def test_a_workbook_over_the_size_cap_is_refused_next_to_the_field(client, offic
     upload = SimpleUploadedFile("ledger.xlsx", b"PK\x03\x04" + b"0" * (1024 * 1024))
     page = client.post(reverse("ledger_import"), {"file": upload}).content.decode()
     assert "文件超过 1 MB 的上限，请拆分后再导入" in page
+
+
+def test_the_ledger_refuses_a_project_code_the_forms_refuse(db):
+    from io import BytesIO
+
+    from competition.ledger.importer import import_ledger
+    from projects.models import Project
+    from tests.fixtures.ledger import make_workbook, sample_sheets, set_cell
+
+    sheets = set_cell(sample_sheets(), "项目", 2, "项目编号", "<script>x</script>")
+    report = import_ledger(BytesIO(make_workbook(sheets)), user=None, dry_run=False)
+    [error] = [e for e in report.errors if (e.sheet, e.column) == ("项目", "项目编号")]
+    assert (error.sheet, error.row) == ("项目", 2) and "只能由字母、数字和连字符" in error.reason
+    assert not Project.objects.exists()

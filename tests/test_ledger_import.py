@@ -271,7 +271,12 @@ def test_snapshots_are_recomputed_after_commit(db, django_capture_on_commit_call
 
     competition = Competition.objects.get()
     assert report.written
-    assert Snapshot.objects.filter(competition=competition, as_of=date(2026, 7, 1)).count() == 3
+    # Today (1 July) is after the window (1 March to 8 June): a snapshot for every day of
+    # the window, three departments each, and none after its end.
+    snapshots = Snapshot.objects.filter(competition=competition)
+    assert snapshots.filter(as_of=date(2026, 6, 8)).count() == 3
+    assert snapshots.values("as_of").distinct().count() == 100
+    assert not snapshots.filter(as_of__gt=date(2026, 6, 8)).exists()
 
 
 def test_no_op_reimport_does_not_recompute(db, django_capture_on_commit_callbacks):

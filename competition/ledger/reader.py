@@ -18,13 +18,14 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from competition.ledger import schema
 from competition.models import Competition, MetricWeight
 from departments.models import Department, DepartmentGroup
-from projects.models import Project, Visit
+from projects.models import Project, Visit, validate_code
 
 MAX_INT = 2_147_483_647  # the smallest integer column of the supported databases
 
@@ -281,6 +282,18 @@ def text_of(model, name: str) -> Callable[[Any], str]:
     return lambda value: parse_text(value, max_length=limit)
 
 
+def project_code(value: Any) -> str:
+    """A project code as the forms take it (projects.models.validate_code): letters,
+    digits and hyphens, at most 20 characters; `<script>` and the like are refused."""
+    code = parse_text(value, max_length=_length(Project, "code"))
+    if code:
+        try:
+            validate_code(code)
+        except ValidationError as e:
+            raise CellError(e.messages[0]) from None
+    return code
+
+
 def money(value: Any) -> Decimal:
     return parse_decimal(value, places=2, max_digits=14, minimum=Decimal(0))
 
@@ -513,7 +526,7 @@ def _read_projects(ledger: Ledger, rows: Iterator[_Row], departments: set[str]) 
     parsers = _project_parsers()
     seen: dict[str, int] = {}
     for row in rows:
-        code = row.get("项目编号", text_of(Project, "code"), required=True)
+        code = row.get("项目编号", project_code, required=True)
         values: dict[str, Any] = {}
         for column, field_name in schema.PROJECT_FIELD_COLUMNS.items():
             if not row.has(column):
