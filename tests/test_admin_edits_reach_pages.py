@@ -224,7 +224,9 @@ def test_admin_edits_reach_the_league_exports_dashboard_and_bulletin(
     assert Quota.objects.get(competition=comp, department=commerce).visit_batches == 4
     # One visit against 4 × 20% of the window (day 20 of 100): 125% of the timeline target.
     assert "1 / 4 125.0%" in league_row_cells(league_page(client, comp), new)
-    assert f"{new} 综合经济部门 · 组内第1 1/4 125.0%" in next_bulletin(comp)
+    bulletin = next_bulletin(comp)
+    assert f"1 {new} 1/4 125.0%" in bulletin  # the league: rank, name, visits and ratio
+    assert f"综合经济部门（2个） 1 {new}" in bulletin  # first in its group
     assert_everywhere(client, comp, new, score_before=before)
 
     # 3. The weight of visits goes from 10 to 40 (the metric weight's own page).

@@ -148,9 +148,18 @@ DEPARTMENT_HEADING = re.compile(r"（([一二三四五六七八九十]+)）(\S+?
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo's bulletin (built twice for its date, then for the week before) and pack."""
     import time_machine
+    from django.conf import settings
 
+    from competition.reports.pdf import FANDOL_FACES
     from demo.loader import build_demo
 
+    missing = [f for *_x, f in FANDOL_FACES if not (settings.REPORT_FONTS_DIR / f).is_file()]
+    if missing:
+        pytest.fail(
+            f"The Fandol fonts are missing in {settings.REPORT_FONTS_DIR}: run scripts/test, "
+            "or: bash -c 'source scripts/lib.sh && ensure_fandol_fonts'",
+            pytrace=False,
+        )
     tmp = tmp_path_factory.mktemp("demo-pdfs")
     result = {}
     with (
@@ -561,4 +570,6 @@ def test_the_fonts_folder_is_what_scripts_extract():
     listed = re.search(r"FANDOL_FONTS=\(([^)]*)\)", lib).group(1).split()
     assert sorted(f"{name}.otf" for name in listed) == sorted(f for *_x, f in FANDOL_FACES)
     missing = [f for *_x, f in FANDOL_FACES if not (settings.REPORT_FONTS_DIR / f).is_file()]
-    assert not missing, f"run scripts/test (or scripts/start) to extract the fonts: {missing}"
+    assert not missing, (
+        f"run scripts/test, or: bash -c 'source scripts/lib.sh && ensure_fandol_fonts' ({missing})"
+    )
