@@ -28,7 +28,8 @@ class FormFields(HTMLParser):
         if tag == "input" and name and a.get("type") not in ("submit", "button", "file"):
             if a.get("type") in ("checkbox", "radio") and "checked" not in a:
                 return
-            self.pairs.append((name, a.get("value") or ("on" if a.get("type") else "")))
+            default = "on" if a.get("type") in ("checkbox", "radio") else ""
+            self.pairs.append((name, a.get("value") or default))
         elif tag == "select" and name:
             self._select = name
         elif tag == "option" and self._select and "selected" in a:

@@ -1,5 +1,9 @@
 """The admin under our Content-Security-Policy (issue 16): its pages raise no violation in
-Chromium, and the rest of the site keeps the strict policy (no inline style anywhere)."""
+Chromium, and the rest of the site keeps the strict policy (no inline style anywhere).
+
+Named test_browser_*: like tests/test_browser.py it runs after tests/test_backup.py,
+whose serialized restore clashes with the content types a transactional test run before
+it leaves behind."""
 
 import os
 from datetime import date
