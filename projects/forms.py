@@ -204,6 +204,10 @@ class ReviewedRecordForm(OneTimeSubmission, forms.ModelForm):
             "mb": _max_mb()
         }
         self.fields["occurred_on"].widget = DateInput()
+        if not self.instance.pk and self.initial.get("occurred_on") is None:
+            # Most milestones and receipts are reported the day they happen. (A ModelForm's
+            # initial, from the blank instance, wins over the field's.)
+            self.initial["occurred_on"] = timezone.localdate()
 
     def clean_evidence(self):
         upload = self.cleaned_data.get("evidence")

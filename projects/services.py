@@ -591,6 +591,19 @@ def _raise_if_submitted(token: UUID | None, kind: str) -> None:
 
 
 # Visits -------------------------------------------------------------------------------
+def last_host(user) -> str:
+    """The host (接待领导) of the last visit `user` logged with one: a liaison's next visit
+    form starts with it, as the same leader usually receives the department's guests."""
+    return (
+        Visit.objects.filter(logged_by=user)
+        .exclude(host="")
+        .order_by("-created_at", "-id")
+        .values_list("host", flat=True)
+        .first()
+        or ""
+    )
+
+
 def save_visit(visit: Visit, *, by, submission: UUID | None = None) -> Visit:
     """Save a new or edited visit; announce its department and date, and those it had before.
 

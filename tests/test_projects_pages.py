@@ -509,3 +509,41 @@ def test_milestone_form_offers_the_next_unrecorded_stage(as_liaison, project):
     make_milestone(project, Stage.LEAD, date(2026, 1, 1))
     html = page(as_liaison.get(reverse("projects:milestone_create", args=[project.pk])))
     assert f'<option value="{Stage.INTENT.value}" selected>' in html
+
+
+def test_new_milestone_and_receipt_forms_start_on_today(client, liaison, commerce, time_machine):
+    from django.urls import reverse
+
+    time_machine.move_to("2026-05-20 10:00 +08:00")
+    project = make_project(commerce, "T1")
+    client.force_login(liaison)
+    for name in ("projects:milestone_create", "projects:receipt_create"):
+        page = client.get(reverse(name, args=[project.pk])).content.decode()
+        assert 'name="occurred_on" value="2026-05-20"' in page, name
+
+
+def test_a_new_visit_form_remembers_the_liaisons_last_host(client, liaison, commerce):
+    from django.urls import reverse
+
+    from projects.models import Visit
+
+    client.force_login(liaison)
+    url = reverse("projects:visit_create")
+    assert 'name="host" value=' not in client.get(url).content.decode()
+    Visit.objects.create(
+        department=commerce,
+        occurred_on=date(2026, 3, 1),
+        investor_org="甲",
+        persons=2,
+        host="王副市长",
+        logged_by=liaison,
+    )
+    Visit.objects.create(
+        department=commerce,
+        occurred_on=date(2026, 3, 2),
+        investor_org="乙",
+        persons=2,
+        host="",
+        logged_by=liaison,
+    )
+    assert 'name="host" value="王副市长"' in client.get(url).content.decode()

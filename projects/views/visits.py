@@ -43,7 +43,11 @@ def visit_list(request):
 
 @require(Role.LIAISON_OR_OFFICE)
 def visit_create(request):
-    form = VisitForm(request.POST or None, roles=roles_of(request.user))
+    form = VisitForm(
+        request.POST or None,
+        roles=roles_of(request.user),
+        initial={"host": services.last_host(request.user)},
+    )
     if answer := repeated(request, form, Submission.Kind.VISIT):
         return answer
     if request.method == "POST" and form.is_valid():
