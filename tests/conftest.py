@@ -1,5 +1,6 @@
 """Personas and builders shared by every test: the domain's people and records."""
 
+import os
 from datetime import date
 from decimal import Decimal
 
@@ -204,3 +205,19 @@ def download_name(response) -> str:
     message = Message()
     message["Content-Disposition"] = response["Content-Disposition"]
     return message.get_filename()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (`playwright install` cannot download here),
+    headless, with the flags this machine's closed network needs."""
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + sync Playwright
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()

@@ -1,6 +1,5 @@
 """End to end in Debian's Chromium (Playwright): a liaison on a phone, the office, a leader."""
 
-import os
 from datetime import timedelta
 
 import pytest
@@ -12,22 +11,7 @@ from tests.conftest import make_milestone, make_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "Pass-word-2026"  # tests.conftest.make_person
-
-
-@pytest.fixture(scope="module")
-def browser():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + sync Playwright
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,6 @@ Named test_browser_*: like tests/test_browser.py it runs after tests/test_backup
 whose serialized restore clashes with the content types a transactional test run before
 it leaves behind."""
 
-import os
 from datetime import date
 
 import pytest
@@ -15,7 +14,6 @@ from django.urls import reverse
 from competition.models import Competition, Quota
 from tests.conftest import make_project
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "Pass-word-2026"
 
 # Collects every violation the page reports, before any of its own scripts run.
@@ -60,20 +58,6 @@ def test_a_path_merely_starting_like_the_admin_is_not_the_admin(client, office):
 
 
 # In Chromium ----------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + sync Playwright
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_admin_pages_raise_no_csp_violation(browser, live_server, settings, commerce):
