@@ -423,7 +423,7 @@ def test_the_league_has_a_total_row_arrows_tie_notes_and_the_rule(
     tfoot = page[page.index("<tfoot") : page.index("</tfoot>")]
     assert "合计" in tfoot and ">2<" in tfoot.replace(" ", "") and ">7<" in tfoot.replace(" ", "")
     assert page.count("持平") == 2
-    assert "商务局与财政局得分相同，因部门排序在前排在前面。" in page
+    assert "商务局、财政局得分相同，依次因部门排序排列。" in page
     assert 'href="#how-scored"' in page and 'id="how-scored"' in page
     assert "黄牌线（70%）" in page
 

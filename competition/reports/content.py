@@ -38,7 +38,7 @@ from competition.scoring import (
     diagnostics,
     receipts_by_project,
     stage_dates_by_project,
-    tie_breaks,
+    tie_runs,
 )
 from competition.scoring.progress import cumulative_progress
 from competition.scoring.rule import TIE_BREAKERS
@@ -211,14 +211,8 @@ def tie_note(results: list[DepartmentResult]) -> str:
     scores are not a tie.
     """
     labels = _tie_breaker_labels()
-    runs: list[list] = []
-    for tie in tie_breaks(results):
-        if runs and runs[-1][-1].below is tie.above:
-            runs[-1].append(tie)
-        else:
-            runs.append([tie])
     parts = []
-    for run in runs:
+    for run in tie_runs(results):
         names = [run[0].above] + [tie.below for tie in run]
         used = {tie.decided_by for tie in run}
         parts.append(

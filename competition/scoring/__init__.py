@@ -29,6 +29,7 @@ from competition.scoring.rule import (
     stage_dates_by_project,
     tally_records,
     tie_breaks,
+    tie_runs,
     timeline_ratio,
     window_for,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "stage_dates_by_project",
     "tally_records",
     "tie_breaks",
+    "tie_runs",
     "timeline_ratio",
     "window_for",
 ]

@@ -526,6 +526,18 @@ def tie_breaks(rows: Sequence[DepartmentResult]) -> list[TieBreak]:
     return found
 
 
+def tie_runs(rows: Sequence[DepartmentResult]) -> list[list[TieBreak]]:
+    """`tie_breaks` grouped into runs of neighbours sharing one score: a run of n
+    departments is n - 1 tie-breaks, the first department of each the one above."""
+    runs: list[list[TieBreak]] = []
+    for tie in tie_breaks(rows):
+        if runs and runs[-1][-1].below is tie.above:
+            runs[-1].append(tie)
+        else:
+            runs.append([tie])
+    return runs
+
+
 def participants(competition: Competition) -> QuerySet[Quota]:
     """The competition's departments: those it sets quotas for."""
     return Quota.objects.filter(competition=competition).select_related(

@@ -6,14 +6,16 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tables2 import RequestConfig
 
 from competition.forms import LeagueParams
 from competition.home import active_competition
 from competition.league.stored import is_behind, league_to_show, stored_ranks
 from competition.models import METRICS, Competition
-from competition.scoring import compute_league, tie_breaks
+from competition.scoring import compute_league, tie_runs
 from competition.scoring import explain as explain_rules
+from competition.scoring.rule import TIE_BREAKERS
 from competition.tables import LeagueExportTable, LeagueTable, counted_records_table
 from competition.views.as_of import as_of_from_query, moved_notice, shown_as_of
 from departments.models import Department
@@ -76,7 +78,7 @@ def league(request):
         context.update(
             table=table,
             table_cache_key=_table_cache_key(request, league, previous),
-            tie_notes=[_tie_note(tie) for tie in tie_breaks(rows)],
+            tie_notes=[_tie_note(run) for run in tie_runs(rows)],
             threshold=competition.yellow_threshold,
             cap=competition.cap,
             competition=competition,
@@ -91,19 +93,21 @@ def league(request):
 
 
 TIE_REASONS = {
-    "funds_amount": _("到账资金较多"),
-    "signed_projects": _("签约项目较多"),
-    "order": _("部门排序在前"),
-    "name": _("部门名称在前"),
+    "funds_amount": gettext_lazy("到账资金"),
+    "signed_projects": gettext_lazy("签约项目"),
+    "order": gettext_lazy("部门排序"),
+    "name": gettext_lazy("部门名称"),
 }
 
 
-def _tie_note(tie) -> str:
-    """One line under the table: two departments with the same score, and why one is first."""
-    return _("%(above)s与%(below)s得分相同，因%(reason)s排在前面。") % {
-        "above": tie.above.department_name,
-        "below": tie.below.department_name,
-        "reason": TIE_REASONS[tie.decided_by],
+def _tie_note(run) -> str:
+    """One line under the table per run of departments sharing a score, in rank order,
+    and what ordered them."""
+    names = [run[0].above] + [tie.below for tie in run]
+    used = {tie.decided_by for tie in run}
+    return _("%(names)s得分相同，依次因%(reasons)s排列。") % {
+        "names": "、".join(r.department_name for r in names),
+        "reasons": "、".join(str(TIE_REASONS[key]) for key in TIE_BREAKERS if key in used),
     }
 
 
