@@ -386,6 +386,11 @@ REWARD_ZONES = envlist("REWARD_ZONES", "经济开发区,港经济区")
 VISIT_MAX_PERSONS = envint("VISIT_MAX_PERSONS", 500)
 if VISIT_MAX_PERSONS < 1:
     raise ImproperlyConfigured(f"VISIT_MAX_PERSONS={VISIT_MAX_PERSONS} must be at least 1.")
+# 补录 (late entry): a record typed in more than this many days after the day it happened
+# is marked as such on lists, in its history and in 红黑榜's 基础工作 (projects.lateness).
+LATE_ENTRY_DAYS = envint("LATE_ENTRY_DAYS", 7)
+if LATE_ENTRY_DAYS < 0:
+    raise ImproperlyConfigured(f"LATE_ENTRY_DAYS={LATE_ENTRY_DAYS} must not be negative.")
 # A bulletin lists at most this many major (and reward-eligible) projects, largest first;
 # its counts still cover them all. A province-wide competition has thousands.
 REPORT_PROJECT_ROWS = envint("REPORT_PROJECT_ROWS", 100)

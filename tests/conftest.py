@@ -134,7 +134,8 @@ def make_visit(department, on: date, persons=3, **fields):
     from projects import services
     from projects.models import Visit
 
-    v = Visit(department=department, occurred_on=on, persons=persons, investor_org="客商", **fields)
+    fields.setdefault("investor_org", "客商")
+    v = Visit(department=department, occurred_on=on, persons=persons, **fields)
     v.full_clean()
     services.save_visit(v, by=None)
     return v
