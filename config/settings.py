@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "departments",
+    "notifications",  # 通知: in-app list and e-mail
     "projects",
     "competition",
     "axes",  # lock-out after failed logins (accounts/)
