@@ -45,8 +45,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
+
+from django.utils.translation import gettext_lazy as _
 
 from competition.models import METRICS, Competition, Metric
 from competition.scoring.rule import (
@@ -65,6 +67,18 @@ MONEY_METRICS = frozenset({Metric.FUNDS_AMOUNT.value})
 
 _CENT = Decimal("0.01")
 
+# What one unit of each metric is called where a number of them is written (还需3个).
+UNITS = {
+    Metric.VISIT_BATCHES.value: _("批次"),
+    Metric.VISITORS.value: _("名"),
+    Metric.FUNDS_AMOUNT.value: _("万元"),
+}
+PROJECT_UNIT = _("个")
+
+
+def unit_of(metric: str):
+    return UNITS.get(metric, PROJECT_UNIT)
+
 
 @dataclass(frozen=True)
 class MetricPace:
@@ -79,6 +93,10 @@ class MetricPace:
     required_daily: Decimal | None  # 日均 needed: remaining / days_left (None: no day left)
     daily_so_far: Decimal | None  # actual / elapsed (None: the window has not started)
     is_money: bool
+
+    @property
+    def unit(self):
+        return unit_of(self.metric)
 
     @property
     def on_pace(self) -> bool:
@@ -99,6 +117,10 @@ class Addition:
     amount: Decimal
     is_money: bool
 
+    @property
+    def unit(self):
+        return unit_of(self.metric)
+
 
 @dataclass(frozen=True)
 class YellowLinePlan:
@@ -117,6 +139,16 @@ class YellowLinePlan:
     def needed(self) -> bool:
         """Whether the department must add anything (False: already at or above)."""
         return self.score_now < Fraction(self.threshold)
+
+    @property
+    def score_now_value(self) -> Decimal:
+        """`score_now` for printing, cut (not rounded) to 0.1%: never shown at the line
+        while below it."""
+        return _quantize(self.score_now, places=Decimal("0.001"), rounding=ROUND_FLOOR)
+
+    @property
+    def score_then_value(self) -> Decimal:
+        return _quantize(self.score_then, places=Decimal("0.001"), rounding=ROUND_FLOOR)
 
     @property
     def results(self) -> int:
