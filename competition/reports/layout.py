@@ -130,7 +130,10 @@ def section_parts(page: DepartmentPage, *, rows: Rows, first: bool = False) -> P
     head = LINE if first else 0.0  # 四、各部门情况 above the first one
     head += lines(title, size=BODY_SIZE, width=TEXT_WIDTH) * LINE
     head += lines(meta, size=META_SIZE, width=TEXT_WIDTH) * META_LINE
-    head += PART + table_height(3, [1] * 5, rows)  # 1. and the quota table
+    # 1. and the quota table: 任务数 … 权重, then 还需 and 还需日均 (issue #20).
+    head += PART + table_height(3, [1] * 7, rows)
+    if page.plan_text:
+        head += note_height(page.plan_text)
 
     projects = PART
     project_rows = [

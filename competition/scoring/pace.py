@@ -48,7 +48,7 @@ from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, pgettext_lazy
 
 from competition.models import METRICS, Competition, Metric
 from competition.scoring.rule import (
@@ -69,11 +69,11 @@ _CENT = Decimal("0.01")
 
 # What one unit of each metric is called where a number of them is written (还需3个).
 UNITS = {
-    Metric.VISIT_BATCHES.value: _("批次"),
-    Metric.VISITORS.value: _("名"),
-    Metric.FUNDS_AMOUNT.value: _("万元"),
+    Metric.VISIT_BATCHES.value: pgettext_lazy("unit", "批次"),
+    Metric.VISITORS.value: pgettext_lazy("unit", "名"),
+    Metric.FUNDS_AMOUNT.value: pgettext_lazy("unit", "万元"),
 }
-PROJECT_UNIT = _("个")
+PROJECT_UNIT = pgettext_lazy("unit", "个")
 
 
 def unit_of(metric: str):
@@ -120,6 +120,15 @@ class Addition:
     @property
     def unit(self):
         return unit_of(self.metric)
+
+    def __str__(self) -> str:
+        """ "签约项目1个", "到账资金28.34万元"."""
+        amount = format(self.amount.normalize(), "f")
+        return gettext("%(label)s%(amount)s%(unit)s") % {
+            "label": self.label,
+            "amount": amount,
+            "unit": self.unit,
+        }
 
 
 @dataclass(frozen=True)
