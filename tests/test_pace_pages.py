@@ -186,7 +186,7 @@ def test_another_liaison_sees_the_figures_without_links(
     response = _explain(_login(client, other_liaison), competition, commerce)
     html = response.content.decode()
     table = html.split('class="table reported"')[1].split("</table>")[0]
-    assert _links(table) == [] and "有待审核记录" in table
+    assert _links(table) == [] and "有待核实记录" in table
     waiting = reverse("league_records", args=[competition.pk, commerce.pk, Metric.SIGNED_PROJECTS])
     assert client.get(waiting, {"basis": "waiting"}).status_code == 404
 
@@ -197,7 +197,7 @@ def test_office_sees_the_pending_receipt_as_waiting(client, office, commerce, co
     _login(client, office)
     waiting = client.get(url, {"as_of": TODAY.isoformat(), "basis": "waiting"})
     body = waiting.content.decode()
-    assert "待审核" in body and "50" in body and "300" not in body
+    assert "待核实" in body and "50" in body and "300" not in body
     verified = client.get(url, {"as_of": TODAY.isoformat(), "basis": "verified"}).content
     assert "300" in verified.decode() and "物流园" not in verified.decode()
     # An unknown basis is the league's own figure.

@@ -20,10 +20,12 @@ from decimal import Decimal
 
 from competition.models import METRICS, Metric
 from competition.scoring.rule import League, count_actuals
+from projects import models as projects_models
 from projects.models import ReviewStatus
 
-# The statuses of each figure: returned records are never reported.
-REPORTED_STATUSES: list[str] = [ReviewStatus.VERIFIED, ReviewStatus.PENDING]
+# The statuses of each figure: returned records are never reported (the same statuses
+# as a project's reported progress, projects.models).
+REPORTED_STATUSES: list[str] = list(projects_models.REPORTED_STATUSES)
 VERIFIED_STATUSES: list[str] = [ReviewStatus.VERIFIED]
 
 # The records pages that trace each figure (competition.views.league.counted_records).

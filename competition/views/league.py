@@ -175,7 +175,7 @@ def explain(request, competition_id, department_id):
 BASIS_LABELS = {
     "reported": gettext_lazy("报送数"),
     "verified": gettext_lazy("核实数"),
-    "waiting": gettext_lazy("待审核"),
+    "waiting": gettext_lazy("待核实"),
 }
 
 
