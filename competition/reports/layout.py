@@ -210,6 +210,8 @@ def fit(pages: list[DepartmentPage], *, colophon: float = 0.0) -> None:
             ("visits", normal.head + normal.projects, normal.visits + normal.flags),
             ("projects", normal.head, normal.projects + normal.visits + normal.flags),
         ):
-            if before <= SAFE_HEIGHT and after + tail >= WELL_FILLED:
+            # The 版记 sits at the foot of the page whatever fills it: the section's own
+            # part must fill the second page, and leave room for the 版记 below.
+            if before <= SAFE_HEIGHT and after >= WELL_FILLED and after + tail <= SAFE_HEIGHT:
                 page.break_before = where
                 break
