@@ -218,7 +218,7 @@ def liaison_home(
             )
             summary.threshold = competition.yellow_threshold
             summary.metrics = _metric_lines(row)
-        _add_pace_and_reported(summaries, league=league)
+        _add_pace_and_reported(summaries, league=league, today=today)
 
     open_statuses = (ReviewStatus.PENDING, ReviewStatus.RETURNED)
     for model, kind in ((Milestone, "milestones"), (Receipt, "receipts")):
@@ -251,7 +251,7 @@ def liaison_home(
     return [summaries[d.id] for d in departments]
 
 
-def _add_pace_and_reported(summaries: dict[int, DepartmentSummary], *, league) -> None:
+def _add_pace_and_reported(summaries: dict[int, DepartmentSummary], *, league, today: date) -> None:
     """Each taking-part department's pace and reported/verified figures, from its league
     row. Queries: the weights (1) and the figures the league does not count (2, none
     before the window starts)."""
@@ -262,7 +262,9 @@ def _add_pace_and_reported(summaries: dict[int, DepartmentSummary], *, league) -
     reported_lines = reported_and_verified(league, department_ids=taking_part)
     for department_id in taking_part:
         summary = summaries[department_id]
-        summary.pace = department_pace(summary.standing, league=league, weights=weights)
+        summary.pace = department_pace(
+            summary.standing, league=league, weights=weights, today=today
+        )
         summary.reported = reported_lines.get(department_id, [])
 
 

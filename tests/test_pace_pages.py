@@ -251,3 +251,16 @@ def test_pack_prints_the_pace_of_each_department(commerce, finance, competition,
     )
     assert html.count('<tr class="pace">') == 2 * len(pack.pages)
     assert finance_page.plan_text in html
+
+
+@pytest.mark.django_db
+def test_home_after_the_window_plans_nothing(
+    client, liaison, commerce, competition, records, time_machine
+):
+    time_machine.move_to(datetime(2026, 6, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    html = _login(client, liaison).get(reverse("home")).content.decode()
+    assert "竞赛已结束，之后的记录不再计入。" in html
+    assert "下期简报" not in html
+    # No day is left: no daily pace is asked for.
+    rows = html.split('class="table pace"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    assert "日均" not in rows and "还需18批次" in rows

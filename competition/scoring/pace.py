@@ -174,15 +174,11 @@ class DepartmentPace:
     window: Window
     metrics: list[MetricPace]
     plan: YellowLinePlan | None  # None: nothing can be scored by then, or the window is over
+    over: bool = False  # the window is over: no next bulletin to plan for
 
     @property
     def started(self) -> bool:
         return self.window.started
-
-    @property
-    def over(self) -> bool:
-        """The window has ended before the as-of date: nothing more can count."""
-        return self.as_of > self.window.end
 
 
 def _label(metric: str) -> str:
@@ -253,6 +249,10 @@ def yellow_line_plan(
 
     See the module's docstring for the units and why the greedy pick is the fewest.
     """
+    # Every metric present, as Decimals (a stored snapshot's figures come from JSON).
+    actuals = {m: Decimal(actuals.get(m) or 0) for m in METRICS}
+    targets = {m: Decimal(targets.get(m) or 0) for m in METRICS}
+    weights = {m: Decimal(weights.get(m) or 0) for m in METRICS}
     score_now, _ratios, scored = score_department(
         actuals=actuals, targets=targets, weights=weights, window=window, cap=cap
     )
@@ -358,13 +358,21 @@ def _money_alone(*, actuals, targets, weights, metrics, gap, room, gain_per_unit
 
 
 def department_pace(
-    result: DepartmentResult, *, league: League, weights: dict[str, Decimal]
+    result: DepartmentResult,
+    *,
+    league: League,
+    weights: dict[str, Decimal],
+    today: date | None = None,
 ) -> DepartmentPace:
     """还需 / 日均 and the yellow-line plan of one row of `league`, from that row's own
-    actuals and targets (`weights`: `league.competition.weights()`, read once per page)."""
+    actuals and targets (`weights`: `league.competition.weights()`, read once per page).
+
+    `today`: when a page shows the league of the window's last day after the window is
+    over (the liaison's home), nothing is planned any more: there is no next bulletin.
+    """
     competition = league.competition
     as_of = league.as_of
-    over = as_of > competition.end_date
+    over = max(as_of, today or as_of) > competition.end_date
     by = next_bulletin_date(competition, as_of=as_of)
     plan = None
     if not over:
@@ -383,4 +391,5 @@ def department_pace(
         window=league.window,
         metrics=metric_paces(actuals=result.actuals, targets=result.targets, window=league.window),
         plan=plan,
+        over=over,
     )
