@@ -101,7 +101,8 @@ _REGION_FORMS = sorted(
 )
 # A project name's generic ending: "新能源电池项目" and "新能源电池" are one project.
 NAME_SUFFIXES = ("建设项目", "项目")
-# A key this short matches too much to mean anything ("某", "a").
+# A key this short matches too much to mean anything ("某", "a"): stripped to it (or to
+# nothing: "有限公司", "上海"), a name has no key and matches nothing.
 MIN_KEY_LENGTH = 2
 
 
@@ -118,7 +119,7 @@ def _strip_suffixes(key: str, suffixes: Iterable[str]) -> str:
     while changed:
         changed = False
         for suffix in suffixes:
-            if key.endswith(suffix) and len(key) - len(suffix) >= MIN_KEY_LENGTH:
+            if key.endswith(suffix):
                 key, changed = key[: -len(suffix)], True
                 break
     return key
@@ -126,11 +127,11 @@ def _strip_suffixes(key: str, suffixes: Iterable[str]) -> str:
 
 def _strip_region(key: str) -> str:
     for form in _REGION_FORMS:
-        if key.startswith(form) and len(key) - len(form) >= MIN_KEY_LENGTH:
+        if key.startswith(form):
             key = key[len(form) :]
             break
     for form in _REGION_FORMS:
-        if key.endswith(form) and len(key) - len(form) >= MIN_KEY_LENGTH:
+        if key.endswith(form):
             return key[: -len(form)]
     return key
 
