@@ -363,7 +363,8 @@ def test_the_office_decides_on_the_page_and_both_pages_show_it(
     # Leaders read, never decide; liaisons neither.
     client.force_login(leader)
     assert client.get(reverse("projects:duplicates")).status_code == 200
-    assert "本项目不计入" in client.get(reverse("projects:detail", args=[theirs.pk])).content.decode()
+    page = client.get(reverse("projects:detail", args=[theirs.pk])).content.decode()
+    assert "本项目不计入" in page
     for user in (leader, liaison, other_liaison):
         client.force_login(user)
         assert client.post(url, {"decision": "restore", "reason": "x"}).status_code == 403
