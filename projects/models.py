@@ -259,7 +259,9 @@ class Project(models.Model):
         verbose_name=_("不计入，归属于"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        # A project others were denied in favour of cannot be deleted alone (the office
+        # restores them first); deleting both at once (the demo's rebuild) is fine.
+        on_delete=models.RESTRICT,
         related_name="credit_denied_projects",
         editable=False,
     )

@@ -381,3 +381,26 @@ def test_restore_on_the_page(client, claimed, office):
     assert client.post(url, {"decision": "restore", "reason": "复核"}).status_code == 302
     theirs.refresh_from_db()
     assert theirs.is_credited
+
+
+def test_the_demo_shows_a_decided_duplicate_and_keeps_the_speech_figures(db, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from competition.models import Competition
+    from demo.loader import COMPETITION_NAME, SPEECH_FIGURES
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("loaddemo", stdout=StringIO())
+    decision = CreditDecision.objects.select_related("project", "counterpart").get()
+    lead, winner = decision.project, decision.counterpart
+    assert decision.outcome == "denied" and decision.decided_by.username == "office1"
+    assert lead.department_id != winner.department_id and not lead.is_credited
+    assert duplicates.name_key(lead.name) == duplicates.name_key(winner.name)
+    assert lead.investor != winner.investor and lead.investor_key == winner.investor_key
+    assert open_duplicate_groups()  # others left for the office to decide
+    competition = Competition.objects.get(name=COMPETITION_NAME)
+    league = compute_league(competition, as_of=timezone.localdate())
+    assert {m: league.totals[m] for m in SPEECH_FIGURES} == SPEECH_FIGURES

@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='project',
             name='credit_denied_in_favour_of',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='credit_denied_projects', to='projects.project', verbose_name='不计入，归属于'),
+            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='credit_denied_projects', to='projects.project', verbose_name='不计入，归属于'),
         ),
         migrations.AddField(
             model_name='project',
