@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from departments.roles import Role, Roles, roles_of
 from projects import credit, services
@@ -20,7 +21,7 @@ from projects.tables import DuplicateGroupTable
 from web.access import require
 from web.tables import configure
 
-REASON_LABELS = {"investor": "同一投资方", "name": "同名项目"}
+REASON_LABELS = {"investor": gettext_lazy("同一投资方"), "name": gettext_lazy("同名项目")}
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def warning_rows(found: list[Found], roles: Roles) -> list[WarningRow]:
             WarningRow(
                 text=text,
                 department=record.department.name,
-                reasons="、".join(_(REASON_LABELS[r]) for r in item.reasons),
+                reasons="、".join(str(REASON_LABELS[r]) for r in item.reasons),
                 url=url,
             )
         )
