@@ -108,3 +108,23 @@ def test_the_dashboard_shows_the_funnel_and_every_figure_leads_to_its_records(
     assert page.count("<tr") - 1 == 2  # the header row and the two visits
     for url in links:
         assert client.get(url).status_code == 200, url
+
+
+def test_a_liaison_links_a_visit_to_a_project_and_its_page_lists_it(client, liaison, commerce):
+    project = make_project(commerce, "SW-9", investor="远景能源", name="风电装备")
+    client.force_login(liaison)
+    form = client.get(reverse("projects:visit_create")).content.decode()
+    assert f'<option value="{project.pk}">SW-9 风电装备</option>' in form
+    response = client.post(
+        reverse("projects:visit_create"),
+        {
+            "department": commerce.pk,
+            "occurred_on": "2026-04-29",
+            "investor_org": "远景能源",
+            "persons": "4",
+            "project": project.pk,
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert "2026-04-29" in page and "远景能源" in page
