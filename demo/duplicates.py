@@ -12,13 +12,8 @@ figures.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from projects import credit
 from projects.models import Project
-
-if TYPE_CHECKING:
-    from demo.loader import ProjectPlan
 
 REASON = (
     "经核实，两个部门登记的是同一投资方的同一项目：%(winner)s首谈并已正式签约，"
@@ -26,9 +21,10 @@ REASON = (
 )
 
 
-def plan_duplicate(plans: list[ProjectPlan]) -> tuple[ProjectPlan, ProjectPlan] | None:
+def plan_duplicate(plans: list) -> tuple | None:
     """Make one plain lead a later entry, by another department, of a signed project;
-    (lead, signed project), or None when the plan has no such two."""
+    (lead, signed project), or None when the plan has no such two. `plans`: the loader's
+    ProjectPlan list (not imported: the loader imports this module)."""
     signed = [p for p in plans if any(r.kind == "signed" for r in p.records) and p.lost_on is None]
     leads = [p for p in plans if p.profile == "lead" and p.flag != "staff"]
     for winner in signed:
@@ -41,7 +37,7 @@ def plan_duplicate(plans: list[ProjectPlan]) -> tuple[ProjectPlan, ProjectPlan] 
     return None
 
 
-def decide_duplicate(pair: tuple[ProjectPlan, ProjectPlan] | None, saved: dict, *, by) -> None:
+def decide_duplicate(pair: tuple | None, saved: dict, *, by) -> None:
     """The office's decision on the planned pair: the lead does not count (saved: the demo's
     projects by code)."""
     if pair is None:
