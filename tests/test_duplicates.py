@@ -404,3 +404,34 @@ def test_the_demo_shows_a_decided_duplicate_and_keeps_the_speech_figures(db, set
     competition = Competition.objects.get(name=COMPETITION_NAME)
     league = compute_league(competition, as_of=timezone.localdate())
     assert {m: league.totals[m] for m in SPEECH_FIGURES} == SPEECH_FIGURES
+
+
+def test_same_names_in_two_departments_are_a_group_until_found_distinct(commerce, finance, office):
+    ours = make_project(commerce, "SW-1", investor="甲公司", name="冷链物流园项目")
+    theirs = make_project(finance, "CZ-1", investor="乙公司", name="冷链 物流园")
+    make_project(commerce, "SW-2", investor="丙公司", name="冷链物流园")  # same department
+    groups = open_duplicate_groups()
+    assert [(g.reason, g.open_pairs, g.departments) for g in groups] == [("name", 2, 2)]
+    credit.mark_distinct(ours, theirs, by=office, reason="两个不同地块")
+    assert [g.open_pairs for g in open_duplicate_groups()] == [1]  # SW-2 and CZ-1 still open
+
+
+def _groups(department_a, department_b, n):
+    for i in range(n):
+        make_project(department_a, f"A{i}", investor=f"客商{i}有限公司", name=f"甲{i}")
+        make_project(department_b, f"B{i}", investor=f"上海客商{i}", name=f"乙{i}")
+
+
+@pytest.mark.parametrize("more", [1, 30])
+def test_the_duplicates_page_costs_the_same_queries_for_few_and_many(
+    client, office, commerce, finance, django_assert_num_queries, more
+):
+    _groups(commerce, finance, more)
+    client.force_login(office)
+    client.get(reverse("projects:duplicates"))
+    # session, user, person and its liaison departments (roles: 2), the investor keys and
+    # the name keys shared by two departments (2), their projects with departments, the
+    # pairs found distinct: 8.
+    with django_assert_num_queries(8):
+        html = client.get(reverse("projects:duplicates")).content.decode()
+    assert html.count('href="/projects/') >= 2 * min(more, 25)
