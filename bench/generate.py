@@ -253,6 +253,7 @@ def add_records(data: BenchData, *, projects: int, records: int, visits: int, se
                 lost_reason="基准：客商另选他处" if lost else "",
             )
         )
+        project_rows[-1].set_match_keys()  # bulk_create skips save()
     created = _bulk(Project, project_rows)
 
     milestone_rows = []

@@ -196,3 +196,82 @@ def counted_records_table(competition, *, department, metric, as_of, basis=None)
     if table is CountedReceiptTable:
         queryset = queryset.select_related("project")
     return table(queryset)
+
+
+class _FunnelCount(tables.Column):
+    """A funnel count linking to the records it counts (`records_url(table, row)`)."""
+
+    def __init__(self, *, records_url, **kwargs):
+        self.records_url = records_url
+        super().__init__(
+            orderable=False, attrs={"td": {"class": "num"}, "th": {"class": "num"}}, **kwargs
+        )
+
+    def render(self, value, record, table):
+        return format_html('<a href="{}">{}</a>', self.records_url(table, record), value)
+
+
+class _FunnelRate(tables.Column):
+    """A step's rate as a percentage with one decimal, "—" when there is nothing to convert."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            orderable=False,
+            empty_values=(),
+            attrs={"td": {"class": "num muted"}, "th": {"class": "num"}},
+            **kwargs,
+        )
+
+    def render(self, value):
+        return (
+            "—" if value is None else charts.percent(Decimal(value.numerator) / value.denominator)
+        )
+
+
+def _records_link(metric):
+    def link(table, row):
+        url = reverse("league_records", args=[table.competition.pk, row.department_id, metric])
+        return f"{url}?as_of={table.as_of.isoformat()}"
+
+    return link
+
+
+def _linked_visits_link(table, row):
+    query = (
+        f"department={row.department_id}&date_after={table.window.start.isoformat()}"
+        f"&date_before={table.window.end.isoformat()}&has_project=true"
+    )
+    return f"{reverse('projects:visit_list')}?{query}"
+
+
+class FunnelTable(tables.Table):
+    """The dashboard's 转化率 table (competition.funnel.FunnelRow): every count links to
+    the records behind it, as the league's figures do (leaders and the office read all)."""
+
+    rank = tables.Column(verbose_name=_("排名"), orderable=False, attrs={"td": {"class": "num"}})
+    department_name = tables.Column(verbose_name=_("部门"), orderable=False)
+    visits = _FunnelCount(
+        verbose_name=_("接待批次"), records_url=_records_link(Metric.VISIT_BATCHES)
+    )
+    linked_visits = _FunnelCount(verbose_name=_("促成项目的接待"), records_url=_linked_visits_link)
+    linked_rate = _FunnelRate(verbose_name=_("接待促成率"))
+    intent = _FunnelCount(
+        verbose_name=_("意向项目"), records_url=_records_link(Metric.INTENT_PROJECTS)
+    )
+    intent_rate = _FunnelRate(verbose_name=_("接待→意向"))
+    signed = _FunnelCount(
+        verbose_name=_("签约项目"), records_url=_records_link(Metric.SIGNED_PROJECTS)
+    )
+    signed_rate = _FunnelRate(verbose_name=_("意向→签约"))
+    funded = _FunnelCount(
+        verbose_name=_("到账项目"), records_url=_records_link(Metric.FUNDED_PROJECTS)
+    )
+    funded_rate = _FunnelRate(verbose_name=_("签约→到账"))
+
+    class Meta:
+        attrs = {"class": "table funnel"}
+        empty_text = _("没有参赛部门。")
+
+    def __init__(self, rows, *, competition, as_of, window, **kwargs):
+        super().__init__(rows, **kwargs)
+        self.competition, self.as_of, self.window = competition, as_of, window

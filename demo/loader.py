@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from competition import services as competition_services
 from competition.models import DEFAULT_WEIGHTS, Competition, MetricWeight, Quota
+from demo.duplicates import decide_duplicate, plan_duplicate
 from departments.models import Department, DepartmentGroup, Person
 from projects import services as project_services
 from projects.models import (
@@ -659,6 +660,7 @@ class _Builder:
         users = self.create_users(departments)
         competition = self.create_competition(departments)
         projects = self.plan_projects()
+        duplicate = plan_duplicate(projects)  # demo/duplicates.py
         # Codes in the order projects were registered (their first record's date), of
         # that year, as the entry pages would have given them.
         for plan in sorted(projects, key=lambda p: p.first_on):
@@ -683,6 +685,7 @@ class _Builder:
         # progress and have the leagues of these departments (the demo's among them: it
         # sets their quotas) recomputed after the commit, as the services would.
         refresh_progress(project.pk for project in saved.values())
+        decide_duplicate(duplicate, saved, by=users["office1"])  # demo/duplicates.py
         competition_services.records_changed(
             department_ids=[d.pk for d in departments.values()], dates=None
         )

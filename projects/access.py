@@ -76,7 +76,10 @@ def get_project_for_user(request, pk: int) -> tuple[Project, bool]:
     """The project `pk` if the user may see it (else 404), and whether they may change it."""
     roles = roles_of(request.user)
     project = get_object_or_404(
-        projects_for(roles).select_related("department__group", "submitted_by__person"), pk=pk
+        projects_for(roles).select_related(
+            "department__group", "submitted_by__person", "credit_denied_in_favour_of__department"
+        ),
+        pk=pk,
     )
     return project, roles.can_write_department(project.department_id)
 

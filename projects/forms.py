@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from departments.roles import Roles
-from projects import evidence
+from projects import duplicate_lookup, evidence
 from projects.access import lead_departments, writable_departments
 from projects.models import (
     CODE_MAX_LENGTH,
@@ -91,6 +91,46 @@ class OneTimeSubmission(forms.Form):
             return None
 
 
+class DuplicateCheck(forms.Form):
+    """A create form that warns about likely duplicates (疑似重复) before saving.
+
+    When stored records look like the one entered (projects.duplicate_lookup), the form is
+    shown again with them listed and a "仍然保存" box: ticked, the same post saves (the
+    one-time token is unchanged, so a double-click still saves once). The box is hidden
+    until there is something to confirm. `duplicates` lists what was found.
+    """
+
+    confirm_duplicates = forms.BooleanField(
+        label=_("仍然保存（已核对，不是同一个）"), required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.duplicates: list[duplicate_lookup.Found] = []
+        if self.instance.pk is not None:  # edits are not checked: the record exists already
+            del self.fields["confirm_duplicates"]
+
+    def find_duplicates(self, cleaned: dict) -> list[duplicate_lookup.Found]:
+        raise NotImplementedError
+
+    def clean(self):
+        cleaned = super().clean()
+        if "confirm_duplicates" not in self.fields or self.errors:
+            return cleaned  # the user corrects the errors first
+        self.duplicates = self.find_duplicates(cleaned)
+        if self.duplicates:
+            self.fields["confirm_duplicates"].widget = forms.CheckboxInput()
+            if not cleaned.get("confirm_duplicates"):
+                self.add_error(
+                    "confirm_duplicates",
+                    _(
+                        "发现疑似重复的记录（见上方列表）。请核对：如果是同一个，请不要重复登记；"
+                        "确认不是同一个，请勾选“仍然保存”后再提交。"
+                    ),
+                )
+        return cleaned
+
+
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Show a service's ValidationError next to the fields it names, at the top otherwise
     (a clash only the transaction can see, such as a stage recorded a moment ago)."""
@@ -116,7 +156,7 @@ def _money_widget() -> forms.NumberInput:
     )
 
 
-class ProjectForm(OneTimeSubmission, forms.ModelForm):
+class ProjectForm(DuplicateCheck, OneTimeSubmission, forms.ModelForm):
     class Meta:
         model = Project
         fields = [
@@ -160,6 +200,20 @@ class ProjectForm(OneTimeSubmission, forms.ModelForm):
         else:
             self.fields["loaded_at"].initial = version_of(self.instance.updated_at)
             del self.fields["submission"]  # an edit carries its version instead
+
+    def find_duplicates(self, cleaned: dict) -> list[duplicate_lookup.Found]:
+        return _project_duplicates(cleaned)
+
+
+def _project_duplicates(cleaned: dict) -> list[duplicate_lookup.Found]:
+    department = cleaned.get("department")
+    if department is None:
+        return []
+    return duplicate_lookup.project_matches(
+        name=cleaned.get("name") or "",
+        investor=cleaned.get("investor") or "",
+        department_id=department.pk,
+    )
 
 
 def version_of(updated_at) -> str:
@@ -270,7 +324,7 @@ class ReceiptForm(ReviewedRecordForm):
         field_classes = {"amount": FiniteDecimalField, "occurred_on": BoundedDateField}
 
 
-class VisitForm(OneTimeSubmission, forms.ModelForm):
+class VisitForm(DuplicateCheck, OneTimeSubmission, forms.ModelForm):
     class Meta:
         model = Visit
         fields = [
@@ -315,8 +369,18 @@ class VisitForm(OneTimeSubmission, forms.ModelForm):
             self.add_error("project", _("只能关联本部门的项目。"))
         return cleaned
 
+    def find_duplicates(self, cleaned: dict) -> list[duplicate_lookup.Found]:
+        department = cleaned.get("department")
+        if department is None:
+            return []
+        return duplicate_lookup.visit_matches(
+            investor_org=cleaned.get("investor_org") or "",
+            occurred_on=cleaned.get("occurred_on"),
+            department_id=department.pk,
+        )
 
-class LeadForm(OneTimeSubmission, forms.ModelForm):
+
+class LeadForm(DuplicateCheck, OneTimeSubmission, forms.ModelForm):
     class Meta:
         model = Project
         fields = [
@@ -342,6 +406,9 @@ class LeadForm(OneTimeSubmission, forms.ModelForm):
         self.fields["department"].empty_label = None
         _single_department(self.fields["department"])
         self.fields["source_channel"].required = True
+
+    def find_duplicates(self, cleaned: dict) -> list[duplicate_lookup.Found]:
+        return _project_duplicates(cleaned)
 
 
 class ReturnForm(forms.Form):
@@ -378,3 +445,45 @@ class BulkReviewForm(forms.Form):
 
 def _ids(values) -> list[int]:
     return sorted({int(v) for v in values if str(v).isdigit()})
+
+
+class CreditForm(forms.Form):
+    """The office's decision on a project two departments claim (projects.credit).
+
+    For a project that counts: which of its likely duplicates it is compared with, and
+    which of the two keeps the credit (or that they are different projects). For a
+    project denied the credit: only the reason to restore it.
+    """
+
+    DENY_THIS, DENY_OTHER, DISTINCT, RESTORE = "deny_this", "deny_other", "distinct", "restore"
+    counterpart = forms.ModelChoiceField(
+        label=_("对方项目"), queryset=Project.objects.none(), empty_label=None
+    )
+    decision = forms.ChoiceField(
+        label=_("认定结果"),
+        widget=forms.RadioSelect,
+        choices=[
+            (DENY_OTHER, _("本项目计入，对方项目不计入")),
+            (DENY_THIS, _("对方项目计入，本项目不计入")),
+            (DISTINCT, _("不是重复，各自计入")),
+        ],
+    )
+    reason = forms.CharField(
+        label=_("认定理由"),
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("写明依据（如签约主体、首谈部门、双方部门意见），两个项目页都会显示。"),
+    )
+
+    def __init__(self, *args, project: Project, counterparts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        if not project.is_credited:
+            del self.fields["counterpart"]
+            self.fields["decision"].choices = [(self.RESTORE, _("恢复计入"))]
+            self.fields["decision"].initial = self.RESTORE
+        else:
+            self.fields["counterpart"].queryset = counterparts
+            self.fields["counterpart"].label_from_instance = lambda p: (
+                f"{p.code} {p.name} · {p.department.name}"
+            )

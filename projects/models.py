@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from departments.models import Department
+from projects import duplicates
 from projects.choices import MILESTONE_STAGES, ReviewStatus, Stage
 from projects.validation import check_lost_on, check_stage_order
 
@@ -93,6 +94,11 @@ NO_STAGE = -1  # "no stage yet": a value the database can compare, turned back i
 REPORTED_STATUSES = (ReviewStatus.PENDING, ReviewStatus.VERIFIED)
 # Project columns that store the reported progress (see projects.progress).
 PROGRESS_FIELDS = ("stage_reached", "last_milestone_on")
+# Project columns that store the name and investor as duplicates are matched on.
+MATCH_KEY_FIELDS = ("investor_key", "name_key")
+# Project columns written only by projects.credit (compare-and-set): a full save() of an
+# instance loaded before a decision must not write the old decision back.
+CREDIT_FIELDS = ("credit_denied_in_favour_of", "credit_reason")
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -124,6 +130,10 @@ class ProjectQuerySet(models.QuerySet):
         return self.annotate(
             computed_stage_reached=stage_reached, computed_last_milestone_on=last_milestone_on
         )
+
+    def credited(self):
+        """Projects that count for their department: not denied the credit (projects.credit)."""
+        return self.filter(credit_denied_in_favour_of__isnull=True)
 
     def major(self):
         return self.filter(planned_investment__gte=settings.MAJOR_PROJECT_MIN_INVESTMENT)
@@ -237,10 +247,29 @@ class Project(models.Model):
         _("已达阶段"), choices=Stage.choices, null=True, blank=True, editable=False
     )
     last_milestone_on = models.DateField(_("最近节点日期"), null=True, blank=True, editable=False)
+    # The name and investor as projects.duplicates compares them, stored and indexed so
+    # that a form's warning is one indexed query, not a pass over every project (normalising
+    # 20,000 names takes 0.6 s). Derived from this row's own columns: see save().
+    investor_key = models.CharField(max_length=200, blank=True, default="", editable=False)
+    name_key = models.CharField(max_length=200, blank=True, default="", editable=False)
+    # Two departments claimed one project and the office gave the credit to the other one:
+    # this project and all its stages and receipts stop counting (projects.credit writes it).
+    credit_denied_in_favour_of = models.ForeignKey(
+        "self",
+        verbose_name=_("不计入，归属于"),
+        null=True,
+        blank=True,
+        # A project others were denied in favour of cannot be deleted alone (the office
+        # restores them first); deleting both at once (the demo's rebuild) is fine.
+        on_delete=models.RESTRICT,
+        related_name="credit_denied_projects",
+        editable=False,
+    )
+    credit_reason = models.TextField(_("归属认定理由"), blank=True, editable=False)
 
     objects = ProjectQuerySet.as_manager()
     # Derived, not entered: the history of the records already says how they changed.
-    history = HistoricalRecords(excluded_fields=PROGRESS_FIELDS)
+    history = HistoricalRecords(excluded_fields=(*PROGRESS_FIELDS, *MATCH_KEY_FIELDS))
 
     class Meta:
         ordering = ["code"]
@@ -252,12 +281,24 @@ class Project(models.Model):
             models.Index(fields=["last_milestone_on"], name="project_last_milestone_on"),
             # The list's count by industry and stage (or all rows): an index-only scan.
             models.Index(fields=["industry", "stage_reached"], name="project_industry_stage"),
+            # Likely duplicates (projects.duplicates): one indexed lookup per key.
+            models.Index(fields=["investor_key"], name="project_investor_key"),
+            models.Index(fields=["name_key"], name="project_name_key"),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
     def save(self, *args, **kwargs):
+        # The match keys are a normalised copy of this row's own name and investor (like an
+        # index, no other record is read or written): set on every save, so that no write
+        # path (forms, admin, ledger, a test's create) leaves them stale. Bulk writes call
+        # set_match_keys() themselves.
+        self.set_match_keys()
+        if (fields := kwargs.get("update_fields")) is not None and {"name", "investor"} & set(
+            fields
+        ):
+            kwargs["update_fields"] = {*fields, *MATCH_KEY_FIELDS}
         # An instance loaded before one of its records changed holds an old copy of the
         # progress columns: saving it must not write that copy back over the fresh one.
         adding, forced = self._state.adding, kwargs.get("force_insert")
@@ -266,9 +307,18 @@ class Project(models.Model):
             kwargs["update_fields"] = [
                 f.name
                 for f in self._meta.concrete_fields
-                if not f.primary_key and f.name not in PROGRESS_FIELDS and f.attname not in deferred
+                if not f.primary_key
+                and f.name not in (*PROGRESS_FIELDS, *CREDIT_FIELDS)
+                and f.attname not in deferred
             ]
         super().save(*args, **kwargs)
+
+    def set_match_keys(self) -> list[str]:
+        """Store the name and investor as projects.duplicates compares them; returns the
+        fields set (for bulk_update callers, which bypass save())."""
+        self.investor_key = duplicates.investor_key(self.investor)
+        self.name_key = duplicates.name_key(self.name)
+        return list(MATCH_KEY_FIELDS)
 
     @property
     def is_major(self) -> bool:
@@ -286,6 +336,11 @@ class Project(models.Model):
     @property
     def is_lost(self) -> bool:
         return self.lost_on is not None
+
+    @property
+    def is_credited(self) -> bool:
+        """Whether the project counts for its department (no credit decision against it)."""
+        return self.credit_denied_in_favour_of_id is None
 
     def clean(self):
         if self.lost_on and not self.lost_reason.strip():
@@ -460,6 +515,50 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_on} {self.investor_org}"
+
+
+class CreditDecision(models.Model):
+    """One decision of the office on a project two departments claim (a row per decision,
+    never changed: who, when, the project before and after, and why).
+
+    DENIED: `project` counted and stops counting, its credit going to `counterpart`;
+    RESTORED: `project` had been denied in favour of `counterpart` and counts again;
+    DISTINCT: the two look alike but are different projects; both go on counting and the
+    pair leaves the office's list of possible duplicates.
+    """
+
+    class Outcome(models.TextChoices):
+        DENIED = "denied", _("不计入，归属对方")
+        RESTORED = "restored", _("恢复计入")
+        DISTINCT = "distinct", _("不是重复，各自计入")
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="credit_decisions"
+    )
+    counterpart = models.ForeignKey(
+        Project, verbose_name=_("对方项目"), on_delete=models.CASCADE, related_name="+"
+    )
+    outcome = models.CharField(_("认定结果"), max_length=10, choices=Outcome.choices)
+    counted_before = models.BooleanField(_("认定前计入"))
+    counted_after = models.BooleanField(_("认定后计入"))
+    reason = models.TextField(_("理由"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("认定人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("认定时间"))
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        verbose_name = _("归属认定")
+        verbose_name_plural = _("归属认定")
+        indexes = [models.Index(fields=["counterpart"], name="credit_decision_counterpart")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.outcome} {self.counterpart_id}"
 
 
 class CodeCounter(models.Model):

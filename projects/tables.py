@@ -9,7 +9,8 @@ rows as for 500.
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import A
 
@@ -312,3 +313,38 @@ class ReturnedReceiptTable(ReturnedTable):
 
     class Meta(ReturnedTable.Meta):
         sequence = ("project", "amount", "return_reason", "fix", "...")
+
+
+class DuplicateGroupTable(tables.Table):
+    """The office's open possible duplicates (projects.duplicate_lookup.DuplicateGroup)."""
+
+    reason = tables.Column(verbose_name=_("相似之处"), orderable=False)
+    label = tables.Column(verbose_name=_("投资方或项目名称"))
+    projects = tables.Column(verbose_name=_("项目"), orderable=False, empty_values=())
+    departments = tables.Column(verbose_name=_("部门数"), attrs={"td": {"class": "num"}})
+    open_pairs = tables.Column(verbose_name=_("待认定对数"), attrs={"td": {"class": "num"}})
+
+    class Meta:
+        empty_text = _("没有待认定的疑似重复项目。")
+        attrs = {"class": "table data-table"}
+
+    def render_reason(self, value):
+        return _("同一投资方") if value == "investor" else _("同名项目")
+
+    def render_projects(self, record):
+        # The office and leaders read every project: each links to its page, where the
+        # office decides the credit.
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{} {}</a> <span class="muted">· {}{}</span>',
+            (
+                (
+                    reverse("projects:detail", args=[p.pk]),
+                    p.code,
+                    p.name,
+                    p.department.name,
+                    f" · {p.get_stage_reached_display()}" if p.stage_reached is not None else "",
+                )
+                for p in record.projects
+            ),
+        )

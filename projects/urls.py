@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from projects.views import evidence, leads, projects, records, verification, visits
+from projects.views import duplicates, evidence, leads, projects, records, verification, visits
 
 app_name = "projects"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("<int:pk>/", projects.project_detail, name="detail"),
     path("<int:pk>/edit/", projects.project_edit, name="edit"),
     path("<int:pk>/lost/", projects.project_lost, name="lost"),
+    path("<int:pk>/credit/", duplicates.credit_decide, name="credit"),
+    # Possible duplicates (疑似重复) and credit decisions
+    path("duplicates/", duplicates.duplicate_list, name="duplicates"),
     # Milestones and receipts
     path("<int:pk>/milestones/new/", records.milestone_create, name="milestone_create"),
     path("<int:pk>/receipts/new/", records.receipt_create, name="receipt_create"),

@@ -241,10 +241,10 @@ def _more_records(competition, n):
 # session, user, person + liaison_for (roles: 2), the competition (active_competition, or
 # the form's lookup of the chosen one), the snapshot rows joined to their departments, the
 # projects' version (last edit, count), the form's competition choices: 8 when the body of
-# that version is cached; drawing it adds the project mix and progress (targets, visits by
-# date, stage figures by date: 3).
+# that version is cached; drawing it adds the project mix, progress (targets, visits by
+# date, stage figures by date: 3) and the funnel's visits that led to a project (1).
 EXPECTED_CACHED = 8
-EXPECTED_STORED = EXPECTED_CACHED + 4
+EXPECTED_STORED = EXPECTED_CACHED + 5
 
 
 @pytest.mark.parametrize("more", [0, 12])

@@ -57,6 +57,9 @@ TABLE = [
     ("projects:edit", "POST", "project", "302 403 403 302 404 302 403", "302 403 403 404 302 302 403"),
     ("projects:lost", "GET", "project", "302 403 403 200 404 200 403", "302 403 403 404 200 200 403"),
     ("projects:lost", "POST", "project", "302 403 403 302 404 302 403", "302 403 403 404 302 302 403"),
+    # Credit decisions (归属认定): the office decides; the list of possible duplicates is read by leaders too
+    ("projects:credit", "GET", "project", "302 403 403 403 403 200 403", "302 403 403 403 403 200 403"),
+    ("projects:duplicates", "GET", None, "302 403 403 403 403 200 200", None),
     # Milestones and receipts
     ("projects:milestone_create", "GET", "project", "302 403 403 200 404 200 403", "302 403 403 404 200 200 403"),
     ("projects:receipt_create", "GET", "project", "302 403 403 200 404 200 403", "302 403 403 404 200 200 403"),

@@ -158,7 +158,8 @@ def test_returned_list(client, liaison, commerce):
 def test_project_detail(client, office, liaison, commerce):
     # 5. project with department, group and submitter, 6. milestones, 7. receipts, 8. visits
     # (each with the people named), 9.-11. history of project, milestones and receipts,
-    # 12. department names and 13. user names the history mentions.
+    # 12. department names and 13. user names the history mentions, 14. the credit decisions
+    # naming the project (projects.credit) and 15. the projects denied in its favour.
     client.force_login(office)
     project = make_project(commerce, code="P1")
     url = reverse("projects:detail", args=[project.pk])
@@ -174,4 +175,4 @@ def test_project_detail(client, office, liaison, commerce):
     project.responsible_person = "王明"
     project._history_user = users[5]
     project.save()
-    assert queries(client, url) == few == 13
+    assert queries(client, url) == few == 15

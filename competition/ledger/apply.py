@@ -218,17 +218,23 @@ class Apply:
         def build(row: ProjectRow) -> Project:
             values = dict(row.values)
             department = values.pop("department")
-            return Project(code=row.code, department_id=department_ids[department], **values)
+            project = Project(code=row.code, department_id=department_ids[department], **values)
+            project.set_match_keys()  # bulk_create skips save()
+            return project
 
         created = self.create(Project, (build(row) for row in plan.new_projects))
         plan.project_ids.update(zip((row.code for row in plan.new_projects), created, strict=True))
 
         def change(obj, changes):
             changes = dict(changes)
+            fields = []
             if "department" in changes:
                 obj.department_id = department_ids[changes.pop("department")]
-                return ["department", *_set_fields(obj, changes)]
-            return _set_fields(obj, changes)
+                fields.append("department")
+            fields += _set_fields(obj, changes)
+            if {"name", "investor"} & set(changes):
+                fields += obj.set_match_keys()  # bulk_update skips save()
+            return fields
 
         self.update(Project, plan.project_updates, change)
 

@@ -558,7 +558,9 @@ def bulletin_content(competition: Competition, *, as_of: date) -> BulletinConten
     found = diagnostics.diagnose(league=league, mix=mix)
     progress = cumulative_progress(competition, as_of=as_of)
 
-    followed = Project.objects.filter(not_lost_on(as_of), department_id__in=department_ids)
+    followed = Project.objects.credited().filter(
+        not_lost_on(as_of), department_id__in=department_ids
+    )
     major = list(followed.major())
     reward = list(followed.reward_eligible())
     reached = _reached(competition, department_ids=department_ids, as_of=as_of)

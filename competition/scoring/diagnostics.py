@@ -140,12 +140,14 @@ class Diagnosis:
 def project_mix(*, department_ids, as_of: date) -> dict[int, ProjectMix]:
     """Every department's project mix: one aggregate query grouped by department.
 
-    Counts the projects not lost on `as_of` (a project lost later still counted then).
+    Counts the projects not lost on `as_of` (a project lost later still counted then) and
+    not denied the credit (the same project counts in another department).
     Departments without projects are absent from the result.
     """
     major = Q(planned_investment__gte=settings.MAJOR_PROJECT_MIN_INVESTMENT)
     rows = (
-        Project.objects.filter(department_id__in=department_ids)
+        Project.objects.credited()
+        .filter(department_id__in=department_ids)
         .filter(Q(lost_on__isnull=True) | Q(lost_on__gt=as_of))
         .order_by()
         .values("department_id")

@@ -8,7 +8,8 @@ as-of date ``d``:
 
 Counted records are verified ones (and pending ones when the competition says so);
 returned records never count. Records dated after their project was lost do not count:
-a lost project keeps only the stages it reached before.
+a lost project keeps only the stages it reached before. A project the office denied the
+credit (two departments claimed it; projects.credit) counts for nothing.
 
 A project reached stage S on the earliest counted date among its milestones of S or any
 later stage (receipts are the "funds received" milestones), and counts for S when that
@@ -146,8 +147,11 @@ def counted_statuses(competition: Competition) -> list[str]:
 
 
 def _before_loss() -> Q:
-    """Records of a lost project count only up to the day it was lost."""
-    return Q(project__lost_on__isnull=True) | Q(occurred_on__lte=F("project__lost_on"))
+    """Records of a lost project count only up to the day it was lost; none of a project
+    denied the credit in favour of another department's (projects.credit) counts."""
+    return (Q(project__lost_on__isnull=True) | Q(occurred_on__lte=F("project__lost_on"))) & Q(
+        project__credit_denied_in_favour_of__isnull=True
+    )
 
 
 # Milestone stages that count towards a scored stage: "funds received" is reached by
@@ -224,6 +228,7 @@ WITH counted AS (
            ) x
       JOIN {project} p ON p.id = x.project_id
      WHERE (p.lost_on IS NULL OR x.occurred_on <= p.lost_on) AND p.department_id IN ({departments})
+       AND p.credit_denied_in_favour_of_id IS NULL
 ), reached AS (
     SELECT department_id, {reached_columns}
       FROM counted GROUP BY project_id, department_id

@@ -7,7 +7,8 @@ competition.scoring.progress. This view parses the query string, calls them and 
 
 Queries, whatever the number of departments and records: session, user, roles (2), the
 competition (1), the snapshot rows (1; when the date has none, compute_league's 4 more),
-the project mix (1), progress (3), the form's competition choices (1), session save (3).
+the project mix (1), progress (3), the funnel's linked visits (1), the form's competition
+choices (1), session save (3).
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from competition import charts
+from competition import charts, funnel
 from competition.home import active_competition
 from competition.league.stored import is_behind, league_to_show
 from competition.models import Competition
 from competition.scoring import League, diagnostics, window_for
 from competition.scoring.progress import cumulative_progress
+from competition.tables import FunnelTable
 from competition.views.as_of import moved_notice, shown_as_of
 from departments.roles import Role
 from projects.models import Project
@@ -50,6 +52,7 @@ def _body_context(league: League) -> dict:
     competition, window = league.competition, league.window
     found = diagnostics.diagnose(league=league)
     progress = cumulative_progress(competition, as_of=league.as_of)
+    funnel_rows = funnel.conversion_funnel(league)
     return {
         "competition": competition,
         "league": league,
@@ -76,6 +79,10 @@ def _body_context(league: League) -> dict:
         "time_bar": charts.time_progress_bar(elapsed=window.elapsed, days=window.days),
         "score_chart": charts.score_chart(league.rows, competition.yellow_threshold),
         "progress_panels": [charts.cumulative_panel(progress, m) for m in progress.metrics],
+        "funnel_table": FunnelTable(
+            funnel_rows, competition=competition, as_of=league.as_of, window=window
+        ),
+        "funnel_totals": funnel.totals(funnel_rows),
     }
 
 

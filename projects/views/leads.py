@@ -12,6 +12,7 @@ from projects.filters import LeadFilter, lead_counts_by_channel, lead_counts_by_
 from projects.forms import LeadForm
 from projects.models import Project, Submission
 from projects.tables import LeadTable, MyLeadTable
+from projects.views.duplicates import warning_context
 from projects.views.once import first_result, repeated
 from web.access import require
 from web.tables import configure, export_response
@@ -38,7 +39,9 @@ def lead_create(request):
             % {"dept": project.department.name, "code": project.code},
         )
         return redirect("projects:my_leads")
-    return render(request, "projects/lead_form.html", {"form": form})
+    return render(
+        request, "projects/lead_form.html", {"form": form, **warning_context(request, form)}
+    )
 
 
 @require(Role.STAFF_LIAISON_OR_OFFICE)

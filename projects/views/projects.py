@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.roles import Role, roles_of
-from projects import services
+from projects import credit, services
 from projects.access import (
     get_project_for_user,
     may_log,
@@ -19,6 +19,7 @@ from projects.filters import ProjectFilter
 from projects.forms import LostForm, ProjectForm, add_service_errors
 from projects.models import MILESTONE_STAGES, ReviewStatus, Stage, Submission
 from projects.tables import ProjectTable
+from projects.views.duplicates import credit_context, warning_context
 from projects.views.history import project_history
 from projects.views.once import first_result, repeated
 from web.access import require
@@ -80,6 +81,9 @@ def project_detail(request, pk):
     milestones = list(project.milestones.select_related(*people))
     receipts = list(project.receipts.select_related(*people))
     visits = list(project.visits.select_related("department", "logged_by__person"))
+    roles = roles_of(request.user)
+    decisions = list(credit.decisions_about(project))
+    credited_here = list(project.credit_denied_projects.select_related("department"))
     timeline = stage_timeline(milestones, receipts)
     reached = [row["stage"] for row in timeline if row["reached"]]
     recorded = {m.stage for m in milestones}
@@ -89,7 +93,8 @@ def project_detail(request, pk):
         {
             "project": project,
             "can_write": can_write,
-            "can_verify": may_verify(roles_of(request.user)),
+            "can_verify": may_verify(roles),
+            "credit": credit_context(project, decisions, credited_here, roles),
             "timeline": timeline,
             "stage_reached": Stage(max(reached)) if reached else None,
             "receipts": receipts,
@@ -129,7 +134,9 @@ def project_create(request):
             messages.success(request, _("已创建项目 %(code)s。") % {"code": project.code})
             return redirect("projects:detail", pk=project.pk)
     return render(
-        request, "projects/project_form.html", {"form": form, "project": None, **_zone_context()}
+        request,
+        "projects/project_form.html",
+        {"form": form, "project": None, **_zone_context(), **warning_context(request, form)},
     )
 
 

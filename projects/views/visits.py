@@ -13,6 +13,7 @@ from projects.filters import VisitFilter
 from projects.forms import VisitForm
 from projects.models import Submission
 from projects.tables import VisitTable
+from projects.views.duplicates import warning_context
 from projects.views.once import first_result, repeated
 from web.access import require
 from web.tables import configure, export_response
@@ -64,7 +65,11 @@ def visit_create(request):
             _("已登记接待：%(org)s %(n)d人。") % {"org": visit.investor_org, "n": visit.persons},
         )
         return redirect("projects:visit_list")
-    return render(request, "projects/visit_form.html", {"form": form, "visit": None})
+    return render(
+        request,
+        "projects/visit_form.html",
+        {"form": form, "visit": None, **warning_context(request, form)},
+    )
 
 
 @require(Role.LIAISON_OR_OFFICE)
