@@ -212,8 +212,8 @@ class ReviewedRecordForm(OneTimeSubmission, forms.ModelForm):
     def clean_evidence(self):
         upload = self.cleaned_data.get("evidence")
         if isinstance(upload, UploadedFile):
-            kind = evidence.validate_evidence(upload)
-            upload.name = evidence.storage_name(kind)
+            # Stored under a random name by projects.services, which keeps this one too.
+            evidence.validate_evidence(upload)
         return upload
 
     def needs_evidence(self) -> bool:
