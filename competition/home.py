@@ -22,7 +22,7 @@ from django.db.models import (
     When,
 )
 
-from competition.league.stored import league_to_show
+from competition.league.stored import league_to_show, standings_to_show
 from competition.models import Competition, Metric
 from competition.scoring import DepartmentResult
 from departments.models import Department
@@ -187,9 +187,10 @@ def liaison_home(
     """For each department: its league row as of `today` and its open records.
 
     The league row is the league table's own (the stored snapshot of the day, or computed
-    live when none is stored), so rank, score, card and every metric agree with the table
-    figure for figure. Queries: departments, the league (1 when stored), milestone and
-    receipt status counts, milestone and receipt lists (6).
+    live when none is stored: competition.league.stored.standings_to_show), so rank,
+    score, card and every metric agree with the table figure for figure. Queries:
+    departments, their snapshot rows with the league's sizes (1 when stored and taking
+    part), milestone and receipt status counts, milestone and receipt lists (6).
     """
     departments = list(Department.objects.filter(id__in=department_ids).select_related("group"))
     summaries = {d.id: DepartmentSummary(department=d) for d in departments}
@@ -199,16 +200,15 @@ def liaison_home(
     if competition is not None:
         # After the end, the figures of its last day (the snapshot pages read).
         as_of = min(today, competition.end_date)
-        league, _stored = league_to_show(competition, as_of=as_of)
-        for row in league.rows:
-            summary = summaries.get(row.department_id)
-            if summary is None:
-                continue
+        # Only these departments' rows: rank and group rank are stored with them, and
+        # the league's sizes are counted in the same query (the whole league read and
+        # parsed to show one row was most of this page: README "Performance").
+        standings = standings_to_show(competition, as_of=as_of, department_ids=list(summaries))
+        for department_id, row in standings.rows.items():
+            summary = summaries[department_id]
             summary.standing = row
-            summary.participants = len(league.rows)
-            summary.group_size = sum(
-                1 for r in league.rows if row.group_id and r.group_id == row.group_id
-            )
+            summary.participants = standings.participants
+            summary.group_size = standings.group_size(row)
             summary.threshold = competition.yellow_threshold
             summary.metrics = _metric_lines(row)
 
