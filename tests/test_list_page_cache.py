@@ -86,3 +86,14 @@ def test_the_visits_page_names_the_logger_as_now_and_links_by_user(
     client.force_login(liaison)
     liaison_page = page(client, VISITS)
     assert edit_mine in liaison_page
+
+
+def test_the_liaisons_open_records_follow_every_change(client, liaison, office, commerce):
+    project = make_project(commerce, code="P1", name="新能源电池")
+    milestone = make_milestone(project, Stage.INTENT, date(2026, 6, 1), status="pending")
+    client.force_login(liaison)
+    assert "待核实" in page(client, reverse("home"))
+    services.return_record(milestone, by=office, reason="合同缺盖章页")
+    assert "合同缺盖章页" in page(client, reverse("home"))
+    Project.objects.filter(pk=project.pk).update(name="氢能整车")
+    assert "P1 氢能整车" in page(client, reverse("home"))
