@@ -84,6 +84,7 @@ def measure_pages(data: BenchData, *, runs: int, out) -> list[Figure]:
     with bench_settings():
         pages = Pages(runs=runs)
         leader, office = data.leader_username, data.office_username
+        liaison = data.liaison_usernames[0]
         floor = pages.floor(leader)
         out(format_figure(floor))
         out(format_figure(pages.render_floor(leader)))
@@ -107,6 +108,12 @@ def measure_pages(data: BenchData, *, runs: int, out) -> list[Figure]:
                 "/projects/?industry=industrial&stage=2&sort=-planned_investment&page=2",
             ),
             ("project detail (office)", office, f"/projects/{busiest}/"),
+            # The load test's pages (README "Load test"): what liaisons open most.
+            ("league table, today (leader)", leader, "/league/"),
+            ("home (liaison)", liaison, "/"),
+            ("visit form (liaison)", liaison, "/projects/visits/new/"),
+            ("projects list page 1 (liaison)", liaison, "/projects/"),
+            ("visits list page 1 (liaison)", liaison, "/projects/visits/"),
         ]
         for name, user, url in checks:
             figure = pages.measure(name, user, url, floor=floor.seconds)

@@ -73,9 +73,33 @@ def validate_evidence(upload) -> EvidenceType:
     return kind
 
 
-def storage_name(kind: EvidenceType) -> str:
+def storage_name(kind: EvidenceType | None) -> str:
     """A random file name: the uploader's name never reaches the file system or a URL."""
-    return f"{uuid4().hex}{kind.extension}"
+    return f"{uuid4().hex}{kind.extension if kind else ''}"
+
+
+NAME_MAX = 255  # Milestone.evidence_name's length
+
+
+def original_name(name: str) -> str:
+    """The uploader's name for a file as people should read it: its last path part (some
+    browsers send a whole path), control characters dropped, at most NAME_MAX characters
+    with the extension kept."""
+    name = PurePath(name.replace("\\", "/")).name
+    name = "".join(c for c in name if c.isprintable()).strip()
+    if len(name) > NAME_MAX:
+        suffix = PurePath(name).suffix[:10]
+        name = name[: NAME_MAX - len(suffix) - 1] + "…" + suffix
+    return name
+
+
+def name_upload(upload) -> str:
+    """Give a new upload its random storage name; return its original name (to keep in
+    `evidence_name`). The type comes from the extension, which the forms checked against
+    the content."""
+    shown = original_name(upload.name or "")
+    upload.name = storage_name(EXTENSIONS.get(PurePath(shown).suffix.lower()))
+    return shown
 
 
 def stored_type(field_file) -> EvidenceType | None:

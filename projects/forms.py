@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MinLengthValidator
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -266,8 +267,8 @@ class ReviewedRecordForm(OneTimeSubmission, forms.ModelForm):
     def clean_evidence(self):
         upload = self.cleaned_data.get("evidence")
         if isinstance(upload, UploadedFile):
-            kind = evidence.validate_evidence(upload)
-            upload.name = evidence.storage_name(kind)
+            # Stored under a random name by projects.services, which keeps this one too.
+            evidence.validate_evidence(upload)
         return upload
 
     def needs_evidence(self) -> bool:
@@ -355,12 +356,22 @@ class VisitForm(DuplicateCheck, OneTimeSubmission, forms.ModelForm):
         self.fields["persons"].help_text = _("每批最多%(n)s人。") % {"n": most}
         if self.instance.pk:
             del self.fields["submission"]
+        # The department's open projects only (not lost, not yet broken ground): a visit
+        # is about a project still being pursued, and a select of every project the
+        # department ever had was most of this form's time (each option is rendered
+        # through a template: README "Performance"). An edited visit keeps its project.
+        still_open = Q(lost_on__isnull=True) & (
+            Q(stage_reached__isnull=True) | Q(stage_reached__lt=Stage.GROUNDBREAKING)
+        )
+        if self.instance.project_id:
+            still_open |= Q(pk=self.instance.project_id)
         self.fields["project"].queryset = (
-            Project.objects.filter(department__in=departments)
+            Project.objects.filter(still_open, department__in=departments)
             .select_related("department")
             .order_by("department__order", "-created_at")
         )
         self.fields["project"].empty_label = _("（无）")
+        self.fields["project"].help_text = _("只列出本部门未流失、未开工的项目。")
 
     def clean(self):
         cleaned = super().clean()

@@ -363,6 +363,9 @@ class ReviewedRecord(models.Model):
         db_index=True,
     )
     evidence = models.FileField(_("佐证材料"), upload_to="evidence/%Y/%m/", blank=True)
+    # The uploader's own name for the file ("合同.pdf"): `evidence` is stored under a
+    # random name, which tells people nothing. Set by projects.services with the upload.
+    evidence_name = models.CharField(_("佐证文件名"), max_length=255, blank=True, default="")
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("填报人"),

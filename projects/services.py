@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.changes import announce
+from projects import evidence
 from projects.models import (
     CodeCounter,
     Milestone,
@@ -329,6 +330,7 @@ def _save_record(record: Milestone | Receipt, stored: dict | None, *, by) -> Non
     """Save `record`; refresh and announce its project and date, and those it had before
     (an edit may move it to another date or another project)."""
     record._history_user = by
+    _name_evidence(record)
     try:
         with transaction.atomic():  # a savepoint: the caller can still answer
             record.save()
@@ -344,6 +346,17 @@ def _save_record(record: Milestone | Receipt, stored: dict | None, *, by) -> Non
         projects.add(stored["project_id"])
         dates.append(stored["occurred_on"])
     _records_changed(projects, dates)
+
+
+def _name_evidence(record: Milestone | Receipt) -> None:
+    """A new upload is stored under a random name and its original name kept in
+    `evidence_name`, which the history and the record pages show; no file, no name."""
+    file = record.evidence
+    if not file:
+        record.evidence_name = ""
+    elif not file._committed:  # a new upload, not yet in storage (as FileField.pre_save asks)
+        record.evidence_name = evidence.name_upload(file.file)
+        file.name = file.file.name
 
 
 def _stage_taken(milestone: Milestone) -> bool:

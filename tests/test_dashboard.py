@@ -118,8 +118,22 @@ def test_headline_in_the_speech_form(client, leader, records):
     assert _headline(page) == (
         "截至4月30日，百日竞赛已进行第61天（共100天，时间进度61%），"
         "市直各部门共邀请接待客商3批次12名，新开工建设项目1个，"
-        "有资金到帐的签约项目1个，签订意向项目2个，到账资金500.50万元。"
+        "有资金到账的签约项目1个，签订意向项目2个，到账资金500.50万元。"
     )
+
+
+@pytest.mark.django_db
+def test_the_visits_note_says_what_is_counted(client, leader, records):
+    """4 visits are recorded, 3 count (one is before the window): the dashboard says which
+    it counts and that the visits list shows every record (issue 19)."""
+    note = re.search(r'<p class="muted small" id="visits-note">(.*?)</p>', _page(client, leader))
+    assert note.group(1) == (
+        "接待3批次12名，只计参赛部门在竞赛期间（2026-03-01至2026-04-30）计入成绩的接待；"
+        "“客商接待”页列出全部接待记录（不论日期），所以那里的数字可能更大。"
+    )
+    client.force_login(leader)
+    visits = client.get(reverse("projects:visit_list")).content.decode()
+    assert "这里的 4 批次 14 名是列出的全部接待记录（按筛选条件，不论日期）" in visits
 
 
 @pytest.mark.django_db

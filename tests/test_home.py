@@ -330,7 +330,7 @@ def test_leader_sees_the_headline_in_the_speech_form(client, leader, records):
     page = response.content.decode()
     assert "截至4月30日，百日竞赛已进行第61天（共100天），共邀请接待客商3批次12名，" in page
     assert (
-        "共邀请接待客商3批次12名，新开工建设项目1个，有资金到帐的签约项目1个，签订意向项目2个。"
+        "共邀请接待客商3批次12名，新开工建设项目1个，有资金到账的签约项目1个，签订意向项目2个。"
         in page
     )
     figures = response.context["leader"]

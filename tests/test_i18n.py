@@ -98,3 +98,17 @@ def test_language_switcher_names_each_language_in_itself(client):
         client.post(reverse("set_language"), {"language": chosen, "next": "/"})
         page = client.get(reverse("login")).content.decode()
         assert ">简体中文</button>" in page and ">English</button>" in page
+
+
+def test_one_spelling_of_funds_received():
+    """到账 everywhere people read it (issue 18); 到帐 only where the speech is quoted (the
+    README's opening and the demo's comment), never in a page, a message or a PDF."""
+    root = Path(settings.BASE_DIR)
+    sources = [*root.glob("templates/**/*.html"), *root.glob("locale/*/LC_MESSAGES/django.po")]
+    sources += [
+        p
+        for app in ("competition", "projects", "departments", "web", "accounts")
+        for p in root.glob(f"{app}/**/*.py")
+    ]
+    assert sources
+    assert [str(p.relative_to(root)) for p in sources if "到帐" in p.read_text()] == []

@@ -9,7 +9,8 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from projects.evidence import JPEG, PDF, PNG, validate_evidence
+from projects import services
+from projects.evidence import JPEG, PDF, PNG, original_name, validate_evidence
 from projects.models import Milestone, Stage
 from tests.conftest import make_project
 
@@ -84,6 +85,7 @@ def test_upload_is_stored_under_a_random_name_and_served_with_its_type(client, l
     milestone = Milestone.objects.get()
     assert milestone.evidence.name.startswith("evidence/2026/06/")
     assert milestone.evidence.name.endswith(".pdf") and "意向书" not in milestone.evidence.name
+    assert milestone.evidence_name == "意向书 final.pdf"  # what people read (issue 19)
 
     response = client.get(reverse("projects:evidence", args=["milestone", milestone.pk]))
     assert response.status_code == 200
@@ -140,3 +142,66 @@ def test_media_url_serves_nothing(client, office, project):
     milestone.save()
     client.force_login(office)
     assert client.get("/media/" + milestone.evidence.name).status_code == 404
+
+
+# The original name (issue 19) ---------------------------------------------------------
+def test_history_and_record_pages_name_the_file_as_uploaded(client, liaison, project):
+    client.force_login(liaison)
+    log_intent(client, project, upload("意向书.pdf", PDF_BYTES))
+    milestone = Milestone.objects.get()
+    first_stored = milestone.evidence.name.rsplit("/", 1)[-1]
+    edit = reverse("projects:milestone_edit", args=[milestone.pk])
+    response = client.post(
+        edit,
+        {
+            "stage": Stage.INTENT,
+            "occurred_on": "2026-03-01",
+            "evidence": upload("合同 盖章.pdf", PDF_BYTES),
+        },
+    )
+    assert response.status_code == 302
+    milestone.refresh_from_db()
+    assert milestone.evidence_name == "合同 盖章.pdf"
+    second_stored = milestone.evidence.name.rsplit("/", 1)[-1]
+
+    page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert (
+        "文件 意向书.pdf" in page and "文件 合同 盖章.pdf" in page
+    )  # the history's before → after
+    assert first_stored not in page and second_stored not in page
+    assert ">合同 盖章.pdf</a>" in page  # the timeline's link
+    assert ">合同 盖章.pdf</a>" in client.get(edit).content.decode()
+
+
+def test_the_admin_upload_is_named_the_same_way(office, project):
+    milestone = Milestone(project=project, stage=Stage.LEAD, occurred_on=date(2026, 3, 1))
+    milestone.evidence = upload("现场照片.PNG", PNG_BYTES)
+    services.save_record_as_office(milestone, by=office)
+    milestone.refresh_from_db()
+    assert milestone.evidence_name == "现场照片.PNG"
+    assert milestone.evidence.name.endswith(".png") and "现场照片" not in milestone.evidence.name
+    assert milestone.history.get().evidence_name == "现场照片.PNG"
+
+
+def test_no_file_no_name(office, project):
+    milestone = Milestone(project=project, stage=Stage.LEAD, occurred_on=date(2026, 3, 1))
+    milestone.evidence = upload("a.pdf", PDF_BYTES)
+    services.save_record_as_office(milestone, by=office)
+    milestone.evidence = None
+    services.save_record_as_office(milestone, by=office)
+    milestone.refresh_from_db()
+    assert (milestone.evidence.name, milestone.evidence_name) == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("合同.pdf", "合同.pdf"),
+        ("C:\\Users\\王\\扫描件.pdf", "扫描件.pdf"),  # old browsers send the whole path
+        ("a\x00b\nc.pdf", "abc.pdf"),
+        ("长" * 300 + ".pdf", "长" * 250 + "….pdf"),
+    ],
+)
+def test_original_name(sent, kept):
+    assert original_name(sent) == kept
+    assert len(original_name(sent)) <= 255

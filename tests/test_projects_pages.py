@@ -547,3 +547,22 @@ def test_a_new_visit_form_remembers_the_liaisons_last_host(client, liaison, comm
         logged_by=liaison,
     )
     assert 'name="host" value="王副市长"' in client.get(url).content.decode()
+
+
+def test_the_visit_form_offers_the_departments_open_projects(as_liaison, commerce, finance):
+    """Not lost, not yet broken ground, of the liaison's department (issue 17: the select of
+    every project was most of the form's time); an edited visit keeps its own project."""
+    make_project(commerce, code="SW-OPEN", name="在谈项目")
+    done = make_project(commerce, code="SW-DONE", name="已开工项目")
+    lost = make_project(commerce, code="SW-LOST", name="已流失项目")
+    make_project(finance, code="CZ-OPEN", name="财政局项目")
+    make_milestone(done, Stage.GROUNDBREAKING, date(2026, 6, 1))
+    Project.objects.filter(pk=lost.pk).update(lost_on=date(2026, 6, 2), lost_reason="外迁")
+    html = page(as_liaison.get(reverse("projects:visit_create")))
+    assert "在谈项目" in html
+    assert "已开工项目" not in html and "已流失项目" not in html and "财政局项目" not in html
+    assert "只列出本部门未流失、未开工的项目" in html
+
+    visit = make_visit(commerce, date(2026, 6, 3), project=done)
+    html = page(as_liaison.get(reverse("projects:visit_edit", args=[visit.pk])))
+    assert f'<option value="{done.pk}" selected>' in html and "在谈项目" in html

@@ -108,6 +108,10 @@ def test_the_office_requests_a_bulletin(client, comp, office, django_capture_on_
     assert len(callbacks) == 1  # the build task, sent once the row is committed
     page = client.get("/reports/").content.decode()
     assert "已提交生成：百日竞赛 简报第1期" in page and 'data-status="queued"' in page
+    # The message names its job, so that the page's script removes it when the job ends
+    # (tests/test_browser_reports.py), and the row says which report it is.
+    assert f'class="message message-success report-job report-job-{report.pk}"' in page
+    assert f'data-report-id="{report.pk}"' in page
 
 
 def test_a_future_date_is_refused(client, comp, office):

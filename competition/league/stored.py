@@ -20,11 +20,13 @@ a recompute is read as it is now:
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import F
+from django.db.models import Count, F, OuterRef, Subquery
 
 from competition.models import METRICS, Competition, Snapshot
 from competition.scoring.rule import DepartmentResult, League, compute_league, window_for
@@ -82,6 +84,81 @@ def stored_league(competition: Competition, *, as_of: date) -> League | None:
         rows=rows,
         totals=totals,
         version=max(s.pk for s in snapshots),
+    )
+
+
+@dataclass
+class Standings:
+    """Some departments' rows of one date's league, and the league's sizes: what a
+    department's own page needs without reading every other department's figures."""
+
+    rows: dict[int, DepartmentResult] = field(default_factory=dict)  # by department id
+    participants: int = 0  # departments in the league
+    group_sizes: dict[int, int] = field(default_factory=dict)  # departments per group id
+    stored: bool = True
+
+    def group_size(self, row: DepartmentResult) -> int:
+        return self.group_sizes.get(row.group_id, 0) if row.group_id else 0
+
+
+def _count_of(snapshots) -> Subquery:
+    return Subquery(
+        snapshots.order_by().values("competition").annotate(n=Count("pk")).values("n")[:1]
+    )
+
+
+def stored_standings(competition: Competition, *, as_of: date, department_ids) -> Standings | None:
+    """The stored rows of `department_ids` as of `as_of` (the league table's own, through
+    the same conversion as stored_league), with the number of departments in the league
+    and in each row's group; None when that date has no snapshot.
+
+    One query when a department takes part: its rows, each with two counts over the
+    date's rows (the index on competition, as_of, rank); a second one tells a date
+    without a snapshot from departments that are not in it.
+    """
+    same_date = Snapshot.objects.filter(
+        competition=OuterRef("competition"), as_of=OuterRef("as_of")
+    )
+    snapshots = list(
+        Snapshot.objects.filter(
+            competition=competition, as_of=as_of, department_id__in=department_ids
+        )
+        .annotate(
+            live_department_name=F("department__name"),
+            live_group_id=F("department__group_id"),
+            live_group_name=F("department__group__name"),
+            live_order=F("department__order"),
+            participants=_count_of(same_date),
+            group_size=_count_of(
+                same_date.filter(department__group_id=OuterRef("department__group_id"))
+            ),
+        )
+        .order_by("rank")
+    )
+    if not snapshots:
+        if not Snapshot.objects.filter(competition=competition, as_of=as_of).exists():
+            return None
+        return Standings()
+    return Standings(
+        rows={s.department_id: _result(s) for s in snapshots},
+        participants=snapshots[0].participants,
+        group_sizes={s.live_group_id: s.group_size for s in snapshots if s.live_group_id},
+    )
+
+
+def standings_to_show(competition: Competition, *, as_of: date, department_ids) -> Standings:
+    """league_to_show for a few departments: their stored rows of `as_of`, else their rows
+    of the league computed live (not stored)."""
+    stored = stored_standings(competition, as_of=as_of, department_ids=department_ids)
+    if stored is not None:
+        return stored
+    league = compute_league(competition, as_of=as_of)
+    wanted = set(department_ids)
+    return Standings(
+        rows={r.department_id: r for r in league.rows if r.department_id in wanted},
+        participants=len(league.rows),
+        group_sizes=dict(Counter(r.group_id for r in league.rows if r.group_id)),
+        stored=False,
     )
 
 

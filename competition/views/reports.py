@@ -70,6 +70,13 @@ def requester_name(report: Report) -> str:
         return user.get_username()
 
 
+def job_message_tags(report: Report) -> str:
+    """Classes of a message about a report's job ("已提交生成…"): the page's script removes
+    the message once that report's job has ended (static/js/report-status.js), so it never
+    says "submitted" beside a finished PDF."""
+    return f"report-job report-job-{report.pk}"
+
+
 def status_payload(report: Report, *, roles: Roles) -> dict:
     """What the page shows of a report's progress (the JSON of report_status)."""
     done = report.status == Report.Status.DONE and bool(report.file)
@@ -102,11 +109,15 @@ def reports(request):
             if requested.build:
                 tasks.build_after_commit([report.pk])
                 messages.success(
-                    request, _("已提交生成：%(report)s。") % {"report": _label(report)}
+                    request,
+                    _("已提交生成：%(report)s。") % {"report": _label(report)},
+                    extra_tags=job_message_tags(report),
                 )
             else:
                 messages.info(
-                    request, _("%(report)s正在生成，完成后即可打开。") % {"report": _label(report)}
+                    request,
+                    _("%(report)s正在生成，完成后即可打开。") % {"report": _label(report)},
+                    extra_tags=job_message_tags(report),
                 )
             return redirect("reports")
     elif roles.is_office:
@@ -182,7 +193,11 @@ def report_rebuild(request, report_id):
     report = get_object_or_404(Report.objects.select_related("competition"), pk=report_id)
     if service.rebuild_report(report):
         tasks.build_after_commit([report.pk])
-        messages.success(request, _("已重新提交生成：%(report)s。") % {"report": _label(report)})
+        messages.success(
+            request,
+            _("已重新提交生成：%(report)s。") % {"report": _label(report)},
+            extra_tags=job_message_tags(report),
+        )
     else:
         messages.warning(request, _("该报告正在生成，请等待完成后再重新生成。"))
     return redirect("reports")
@@ -206,6 +221,8 @@ def report_number(request, report_id):
         report.refresh_from_db()
         tasks.build_after_commit([report.pk])
         messages.success(
-            request, _("已改为%(report)s，正在重新生成。") % {"report": _label(report)}
+            request,
+            _("已改为%(report)s，正在重新生成。") % {"report": _label(report)},
+            extra_tags=job_message_tags(report),
         )
     return redirect("reports")

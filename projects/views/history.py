@@ -20,6 +20,8 @@ from projects.tables import person_name
 
 # Bookkeeping the user never typed; the history row itself says when and who.
 SKIPPED = {"id", "project", "created_at", "updated_at", "reviewed_at"}
+# Shown as the evidence's name, not as a change of its own (see _evidence).
+SKIPPED_NAMES = {"evidence_name"}
 ACTIONS = {"+": gettext_lazy("创建"), "~": gettext_lazy("修改"), "-": gettext_lazy("删除")}
 
 
@@ -73,6 +75,15 @@ def _display(f: models.Field, value, names: dict) -> str:
     return str(value)
 
 
+def _evidence(row) -> str:
+    """A history row's evidence file as the uploader named it (older rows, from before
+    evidence_name was kept, by the last part of the stored name)."""
+    if not row.evidence:
+        return "—"
+    name = getattr(row, "evidence_name", "") or str(row.evidence).rsplit("/", 1)[-1]
+    return _("文件 %(name)s") % {"name": name}
+
+
 def _names(batches) -> dict:
     """Display names of the departments and users the history rows refer to (one query each)."""
     user_model = get_user_model()
@@ -103,7 +114,8 @@ def project_history(project: Project) -> list[Entry]:
     names = _names(batches)
     entries: list[Entry] = []
     for model, rows in batches:
-        tracked = [f for f in model.history.model.tracked_fields if f.name not in SKIPPED]
+        skipped = SKIPPED | SKIPPED_NAMES
+        tracked = [f for f in model.history.model.tracked_fields if f.name not in skipped]
         previous: dict = {}
         for row in rows:
             before = previous.get(row.id)
@@ -113,13 +125,11 @@ def project_history(project: Project) -> list[Entry]:
                     new = getattr(row, f.attname)
                     old = getattr(before, f.attname) if before is not None else None
                     if new != old and not (before is None and new in (None, "", False)):
-                        changes.append(
-                            Change(
-                                str(f.verbose_name),
-                                _display(f, old, names),
-                                _display(f, new, names),
-                            )
-                        )
+                        if f.name == "evidence":
+                            shown = (_evidence(before) if before else "—", _evidence(row))
+                        else:
+                            shown = (_display(f, old, names), _display(f, new, names))
+                        changes.append(Change(str(f.verbose_name), *shown))
             previous[row.id] = row
             if row.history_type == "~" and not changes and not row.history_change_reason:
                 continue  # a save that changed nothing the user cares about

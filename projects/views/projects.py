@@ -23,7 +23,7 @@ from projects.views.duplicates import credit_context, warning_context
 from projects.views.history import project_history
 from projects.views.once import first_result, repeated
 from web.access import require
-from web.tables import configure, export_response
+from web.tables import PAGE_SECONDS, configure, export_response, page_cache_key
 
 
 @require(Role.LIAISON_LEADER_OR_OFFICE)
@@ -42,6 +42,10 @@ def project_list(request):
         {
             "filter": project_filter,
             "table": table,
+            # Drawing 25 rows × 14 cells was 90% of this page's time (py-spy; bench at
+            # scale 0.5: 211 ms of CPU beside 11 ms for the minimal view; 32 ms cached).
+            "table_key": page_cache_key(request, table),
+            "page_seconds": PAGE_SECONDS,
             "can_log": may_log(roles),
         },
     )

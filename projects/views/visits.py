@@ -12,11 +12,11 @@ from projects.access import get_visit_for_user, may_log, visits_for
 from projects.filters import VisitFilter
 from projects.forms import VisitForm
 from projects.models import Submission
-from projects.tables import VisitTable
+from projects.tables import VisitTable, person_name
 from projects.views.duplicates import warning_context
 from projects.views.once import first_result, repeated
 from web.access import require
-from web.tables import configure, export_response
+from web.tables import PAGE_SECONDS, configure, export_response, page_cache_key
 
 
 @require(Role.LIAISON_LEADER_OR_OFFICE)
@@ -36,6 +36,18 @@ def visit_list(request):
         {
             "filter": visit_filter,
             "table": table,
+            # Drawing the page was 80% of it (bench at scale 0.5: 143 ms of CPU, 26 ms
+            # cached). Besides the columns' values: the logger as the page names them (a
+            # Person), and the 修改 link, drawn for the user's own departments only.
+            "table_key": page_cache_key(
+                request,
+                table,
+                per_row=lambda visit: (
+                    person_name(visit.logged_by),
+                    roles.can_write_department(visit.department_id),
+                ),
+            ),
+            "page_seconds": PAGE_SECONDS,
             "totals": totals,
             "can_log": may_log(roles),
         },

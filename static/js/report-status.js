@@ -1,5 +1,7 @@
 // Reports page: rows still queued or rendering poll their JSON status URL and update the
 // status badge, the failure reason, the "open PDF" link and the "rebuild" button in place.
+// A message about a report's job ("已提交生成…", class report-job-<id>) goes when that job
+// has ended: at once when the page shows it ended already, else when a poll says so.
 (function () {
   "use strict";
 
@@ -15,6 +17,17 @@
 
   function part(row, role) {
     return row.querySelector('[data-role="' + role + '"]');
+  }
+
+  function dropJobMessages(reportId) {
+    var found = document.querySelectorAll(".message.report-job-" + reportId);
+    Array.prototype.forEach.call(found, function (message) {
+      var list = message.parentNode;
+      list.removeChild(message);
+      if (list.children.length === 0) {
+        list.parentNode.removeChild(list);
+      }
+    });
   }
 
   function show(row, data) {
@@ -40,6 +53,9 @@
     var rebuild = part(row, "rebuild");
     if (rebuild) {
       rebuild.hidden = !data.can_rebuild;
+    }
+    if (data.finished) {
+      dropJobMessages(data.id);
     }
   }
 
@@ -84,6 +100,8 @@
       var status = row.getAttribute("data-status");
       if (status === "queued" || status === "rendering") {
         schedule(row, FIRST_DELAY, Date.now());
+      } else {
+        dropJobMessages(row.getAttribute("data-report-id"));
       }
     });
   }

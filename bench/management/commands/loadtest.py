@@ -3,6 +3,8 @@
     createdb -h 127.0.0.1 -U postgres bairi_loadtest
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bairi_loadtest \\
         python manage.py loadtest            # 50 liaisons, 10 leaders, 60 seconds
+        python manage.py loadtest --solo-only --web-workers 5 --web-threads 2
+                                             # each page alone beside the floor, no load
 """
 
 import os
@@ -50,6 +52,11 @@ class Command(BaseCommand):
         parser.add_argument("--web-workers", type=int, default=3)
         parser.add_argument("--web-threads", type=int, default=4)
         parser.add_argument("--force", action="store_true", help="数据库已有数据时仍然运行")
+        parser.add_argument(
+            "--solo-only",
+            action="store_true",
+            help="只逐页测吞吐量（与最简页面相比），不跑负载（调 gunicorn 进程和线程数用）",
+        )
         parser.add_argument(
             "--solo-seconds",
             type=float,
@@ -174,8 +181,11 @@ class Command(BaseCommand):
             f"{len(liaisons)} liaisons and {len(leaders)} leaders logged in through the login form."
         )
 
-        if o["solo_seconds"] > 0:
-            self._solo(browsers, liaisons, leaders, seconds=o["solo_seconds"])
+        if o["solo_seconds"] > 0 or o["solo_only"]:
+            self._solo(browsers, liaisons, leaders, seconds=o["solo_seconds"] or 5)
+        if o["solo_only"]:
+            out(f"Solo only: gunicorn {o['web_workers']} workers × {o['web_threads']} threads.")
+            return
 
         written = lt.Written()
         deadline = time.monotonic() + o["seconds"]
