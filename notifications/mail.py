@@ -1,0 +1,90 @@
+"""Sending the e-mail of notifications (run by notifications.tasks, never in a request).
+
+Each row is e-mailed at most once: it is claimed by a compare-and-set on `emailed_at`
+before it is sent, and released again if the SMTP server refuses it, so that the task's
+retry sends what is left. Whether to send is decided again here, at sending time: the
+user may have removed the address or turned e-mails off since the row was written.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.mail import EmailMessage, get_connection
+from django.utils import timezone
+
+from notifications import emails
+from notifications.models import Notification
+from web.redirects import is_local_path
+
+log = logging.getLogger(__name__)
+
+
+def absolute_link(url: str) -> str:
+    """The notification's page as a full address for an e-mail ("" without SITE_URL)."""
+    if not settings.SITE_URL or not is_local_path(url):
+        return ""
+    return settings.SITE_URL.rstrip("/") + url
+
+
+def recipient_name(user) -> str:
+    try:
+        return user.person.name or user.get_username()
+    except ObjectDoesNotExist:
+        return user.get_username()
+
+
+def wants_email(user) -> bool:
+    try:
+        enabled = user.notification_preference.email_enabled
+    except ObjectDoesNotExist:
+        enabled = True
+    return bool(user.is_active and user.email and enabled)
+
+
+def message_for(notification: Notification) -> EmailMessage:
+    user = notification.recipient
+    subject, body = emails.render(
+        "notification",
+        {
+            "name": recipient_name(user),
+            "title": notification.title,
+            "body": notification.body,
+            "kind": notification.get_kind_display(),
+            "link": absolute_link(notification.url),
+        },
+    )
+    return EmailMessage(subject=subject, body=body, to=[user.email])
+
+
+def send_notification_emails(notification_ids: Iterable[int]) -> int:
+    """E-mail each of these notifications not yet e-mailed to its recipient, if they still
+    want it. Returns how many were sent. SMTP errors propagate (the task retries)."""
+    rows = (
+        Notification.objects.filter(pk__in=list(notification_ids), emailed_at__isnull=True)
+        .select_related("recipient__person", "recipient__notification_preference")
+        .order_by("pk")
+    )
+    sent = 0
+    with get_connection() as connection:
+        for row in rows:
+            if not wants_email(row.recipient):
+                continue
+            claimed = Notification.objects.filter(pk=row.pk, emailed_at__isnull=True).update(
+                emailed_at=timezone.now()
+            )
+            if not claimed:
+                continue  # another delivery of the task sent it
+            try:
+                message = message_for(row)
+                message.connection = connection
+                message.send()
+            except Exception:
+                Notification.objects.filter(pk=row.pk).update(emailed_at=None)
+                log.warning("notification %s not e-mailed", row.pk, exc_info=True)
+                raise
+            sent += 1
+    return sent
