@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from competition import services as competition_services
 from competition.models import DEFAULT_WEIGHTS, Competition, MetricWeight, Quota
+from demo.notifications import add_demo_notifications
 from departments.models import Department, DepartmentGroup, Person
 from projects import services as project_services
 from projects.models import (
@@ -686,6 +687,7 @@ class _Builder:
         competition_services.records_changed(
             department_ids=[d.pk for d in departments.values()], dates=None
         )
+        add_demo_notifications(competition=competition, users=users, today=self.today)
         counts = {
             "departments": len(departments),
             "projects": len(projects),
