@@ -71,6 +71,6 @@ def render(key: str, context: dict) -> tuple[str, str]:
     row = EmailTemplate.objects.filter(key=key).values_list("subject", "body").first()
     subject_text, body_text = row or DEFAULTS[key]
     with translation.override(settings.LANGUAGE_CODE):
-        subject = compile_template(subject_text).render(Context(context))
-        body = compile_template(body_text).render(Context(context))
+        subject = compile_template(subject_text).render(Context(context, autoescape=False))
+        body = compile_template(body_text).render(Context(context, autoescape=False))
     return " ".join(subject.split()), body.strip() + "\n"

@@ -2,7 +2,8 @@
 
 Each page's first four queries are the same, and are listed once here:
   1. session, 2. user, 3. person (roles_of), 4. the person's liaison departments (prefetch).
-The session is not saved by a page (web.middleware.IdleSessionMiddleware: once a minute).
+Every page also counts the user's unread notifications for the header, once: each total
+below is one more than its numbered queries. The session is not saved by a page (web.middleware.IdleSessionMiddleware: once a minute).
 """
 
 from datetime import date, datetime, timedelta
@@ -67,7 +68,7 @@ def test_project_list(client, office, commerce, finance):
     projects_with_records(commerce, 2)
     few = queries(client, url)
     projects_with_records(finance, 30, start=100)
-    assert queries(client, url) == few == 8
+    assert queries(client, url) == few == 9
     assert queries(client, url + "?stage=3&lost=false&q=Q") == few
 
 
@@ -93,7 +94,7 @@ def test_visit_list(client, liaison, commerce):
     projects_with_records(commerce, 2)
     few = queries(client, url)
     projects_with_records(commerce, 30, start=100)
-    assert queries(client, url) == few == 9
+    assert queries(client, url) == few == 10
 
 
 def test_lead_list(client, office, commerce, finance):
@@ -104,7 +105,7 @@ def test_lead_list(client, office, commerce, finance):
     projects_with_records(commerce, 2)
     few = queries(client, url)
     projects_with_records(finance, 30, start=100)
-    assert queries(client, url) == few == 9
+    assert queries(client, url) == few == 10
 
 
 def test_my_leads(client, staff_member, commerce):
@@ -120,7 +121,7 @@ def test_my_leads(client, staff_member, commerce):
     submit(2)
     few = queries(client, url)
     submit(30)
-    assert queries(client, url) == few == 6
+    assert queries(client, url) == few == 7
 
 
 def test_verification_queue(client, office, commerce, finance):
@@ -133,7 +134,7 @@ def test_verification_queue(client, office, commerce, finance):
     few = queries(client, url)
     projects_with_records(finance, 30, start=100)
     Milestone.objects.update(status="pending")
-    assert queries(client, url) == few == 9
+    assert queries(client, url) == few == 10
 
 
 def test_returned_list(client, liaison, commerce):
@@ -152,7 +153,7 @@ def test_returned_list(client, liaison, commerce):
     few = queries(client, url)
     projects_with_records(commerce, 30, start=100)
     return_all()
-    assert queries(client, url) == few == 8
+    assert queries(client, url) == few == 9
 
 
 def test_project_detail(client, office, liaison, commerce):
@@ -174,4 +175,4 @@ def test_project_detail(client, office, liaison, commerce):
     project.responsible_person = "王明"
     project._history_user = users[5]
     project.save()
-    assert queries(client, url) == few == 13
+    assert queries(client, url) == few == 14
