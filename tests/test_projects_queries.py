@@ -3,7 +3,8 @@
 Each page's first four queries are the same, and are listed once here:
   1. session, 2. user, 3. person (roles_of), 4. the person's liaison departments (prefetch).
 Every page also counts the user's unread notifications for the header, once: each total
-below is one more than its numbered queries. The session is not saved by a page (web.middleware.IdleSessionMiddleware: once a minute).
+below is one more than its numbered queries. The session is not saved by a page
+(web.middleware.IdleSessionMiddleware: once a minute).
 """
 
 from datetime import date, datetime, timedelta
