@@ -85,6 +85,23 @@ def test_filter_by_kind_and_unread(client, liaison):
     assert ">退回<" in page and ">小结<" not in page
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"kind": "no_such_kind"},
+        {"unread": "maybe"},
+        {"page": "-1"},
+        {"page": "x"},
+        {"sort": "recipient__password"},
+        {"kind": "<script>", "unread": "\x00"},
+    ],
+)
+def test_any_query_string_is_a_page(client, liaison, query):
+    tell(liaison)
+    client.force_login(liaison)
+    assert client.get(LIST, query).status_code in (200, 404)  # 404: a page out of range
+
+
 def test_a_long_text_is_shown_under_details(client, liaison):
     notify(recipients=[liaison], kind=Kind.WEEKLY_SUMMARY, title="小结", body="排名：第2名")
     client.force_login(liaison)
