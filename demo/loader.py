@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from competition import services as competition_services
 from competition.models import DEFAULT_WEIGHTS, Competition, MetricWeight, Quota
-from demo.notifications import add_demo_notifications
+from demo.notifications import add_demo_notifications, delete_demo_notifications
 from departments.models import Department, DepartmentGroup, Person
 from projects import services as project_services
 from projects.models import (
@@ -455,6 +455,7 @@ def delete_demo() -> None:
     Competition.objects.filter(name=COMPETITION_NAME).delete()
     _demo_projects().delete()
     _demo_visits().delete()
+    delete_demo_notifications(usernames=_demo_usernames())
     # The rebuilt demo is numbered afresh: each counter starts again past the codes
     # that remain (projects.services.next_code), so no number in use is given twice.
     CodeCounter.objects.filter(prefix=project_services.CODE_PREFIX).delete()

@@ -20,6 +20,7 @@ from competition import charts
 from competition.digest import department_digests
 from competition.league.stored import league_to_show
 from competition.models import Competition
+from notifications.models import Notification
 from notifications.services import Kind, notify
 from projects.models import Milestone, Receipt, ReviewStatus
 
@@ -68,6 +69,11 @@ def add_demo_notifications(*, competition: Competition, users: dict, today: date
             )
         )
     return stored
+
+
+def delete_demo_notifications(*, usernames: list[str]) -> None:
+    """What the demo logins were told: a rebuild tells them afresh."""
+    Notification.objects.filter(recipient__username__in=usernames).delete()
 
 
 def _is_liaison(user) -> bool:
