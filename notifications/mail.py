@@ -9,11 +9,14 @@ user may have removed the address or turned e-mails off since the row was writte
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMessage, get_connection
+from django.db.models import Q
 from django.utils import timezone
 
 from notifications import emails
@@ -82,9 +85,36 @@ def send_notification_emails(notification_ids: Iterable[int]) -> int:
                 message = message_for(row)
                 message.connection = connection
                 message.send()
+            except smtplib.SMTPRecipientsRefused:
+                # The address itself is refused: sending again would fail again. The row
+                # stays claimed, so neither a retry nor the sweep tries it any more.
+                log.warning("notification %s: address refused by the SMTP server", row.pk)
+                continue
             except Exception:
                 Notification.objects.filter(pk=row.pk).update(emailed_at=None)
                 log.warning("notification %s not e-mailed", row.pk, exc_info=True)
                 raise
             sent += 1
     return sent
+
+
+# E-mails whose task was lost (the broker unreachable when the change committed, or a
+# worker gone for good) are sent by the sweep, a beat schedule (notifications 0004).
+SWEEP_AFTER = timedelta(minutes=10)  # leave the queued task time to run first
+SWEEP_WITHIN = timedelta(days=1)  # older news is not worth an e-mail any more
+
+
+def unsent_ids(*, now: datetime) -> list[int]:
+    """Notifications of the last day not e-mailed although their recipient wants e-mail."""
+    return list(
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__lt=now - SWEEP_AFTER,
+            created_at__gte=now - SWEEP_WITHIN,
+            recipient__is_active=True,
+        )
+        .exclude(recipient__email="")
+        .exclude(Q(recipient__notification_preference__email_enabled=False))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )

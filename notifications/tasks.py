@@ -4,6 +4,7 @@ import logging
 import smtplib
 
 from celery import shared_task
+from django.utils import timezone
 
 from notifications import mail
 
@@ -24,6 +25,13 @@ def send_emails(self, notification_ids: list[int]) -> int:
         if self.request.is_eager:
             raise
         raise self.retry(exc=exc, countdown=min(1800, 30 * 2**self.request.retries)) from exc
+
+
+@shared_task(acks_late=True)
+def sweep_unsent_emails() -> int:
+    """Send the e-mails whose task was lost (scheduled by celery beat, every 15 minutes)."""
+    ids = mail.unsent_ids(now=timezone.now())
+    return mail.send_notification_emails(ids) if ids else 0
 
 
 def queue_emails(notification_ids: list[int]) -> bool:

@@ -13,11 +13,13 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_celery_beat.models import PeriodicTask
 
 from notifications import emails
 from notifications.mail import send_notification_emails
 from notifications.models import EmailTemplate, Notification, NotificationPreference
 from notifications.services import Kind, notify, set_email_enabled, unread_count
+from notifications.tasks import sweep_unsent_emails
 
 LIST = reverse("notifications:list")
 
@@ -345,3 +347,39 @@ def test_admin_pages(admin_client, liaison):
     assert admin_client.get(change).status_code == 200
     assert admin_client.post(change, {"title": "改"}).status_code == 403
     assert admin_client.get(reverse("admin:notifications_notification_add")).status_code == 403
+
+
+# The sweep of lost e-mail tasks -------------------------------------------------------------
+def test_the_sweep_sends_what_a_lost_task_left(with_email, other_liaison, time_machine):
+    time_machine.move_to("2026-04-30 10:00 +08:00", tick=False)
+    lost = tell(with_email, title="任务丢失的通知")  # queued after commit: never, here
+    tell(other_liaison)  # no address
+    assert sweep_unsent_emails() == 0  # too fresh: its task may still run
+    time_machine.move_to("2026-04-30 10:11 +08:00", tick=False)
+    assert sweep_unsent_emails() == 1
+    assert sweep_unsent_emails() == 0
+    [message] = mail.outbox
+    assert "任务丢失的通知" in message.subject
+    lost.refresh_from_db()
+    assert lost.emailed_at is not None
+    time_machine.move_to("2026-05-02 10:00 +08:00", tick=False)
+    tell(with_email, title="一天前的通知")
+    time_machine.move_to("2026-05-03 10:01 +08:00", tick=False)
+    assert sweep_unsent_emails() == 0  # older than a day: not worth an e-mail any more
+
+
+def test_a_refused_address_is_not_tried_again(with_email, monkeypatch):
+    row = tell(with_email)
+
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPRecipientsRefused({with_email.email: (550, b"no such user")})
+
+    monkeypatch.setattr("django.core.mail.message.EmailMessage.send", refuse)
+    assert send_notification_emails([row.pk]) == 0
+    row.refresh_from_db()
+    assert row.emailed_at is not None  # claimed: neither a retry nor the sweep sends it
+
+
+def test_the_sweep_schedule_exists(db):
+    task = PeriodicTask.objects.get(task="notifications.tasks.sweep_unsent_emails")
+    assert task.enabled and task.interval.every == 15
