@@ -71,11 +71,12 @@ def send_notification_emails(notification_ids: Iterable[int]) -> int:
         .select_related("recipient__person", "recipient__notification_preference")
         .order_by("pk")
     )
+    rows = [row for row in rows if wants_email(row.recipient)]
+    if not rows:
+        return 0  # no SMTP connection for nothing
     sent = 0
     with get_connection() as connection:
         for row in rows:
-            if not wants_email(row.recipient):
-                continue
             claimed = Notification.objects.filter(pk=row.pk, emailed_at__isnull=True).update(
                 emailed_at=timezone.now()
             )
