@@ -383,3 +383,23 @@ def test_a_refused_address_is_not_tried_again(with_email, monkeypatch):
 def test_the_sweep_schedule_exists(db):
     task = PeriodicTask.objects.get(task="notifications.tasks.sweep_unsent_emails")
     assert task.enabled and task.interval.every == 15
+
+
+def test_the_admin_changes_a_preference_through_the_service(admin_client, liaison):
+    set_email_enabled(liaison, enabled=False)
+    preference = NotificationPreference.objects.get(user=liaison)
+    url = reverse("admin:notifications_notificationpreference_change", args=[preference.pk])
+    response = admin_client.post(url, {"user": liaison.pk, "email_enabled": "on"})
+    assert response.status_code == 302
+    preference.refresh_from_db()
+    assert preference.email_enabled is True
+    assert [h.email_enabled for h in preference.history.order_by("history_id")] == [False, True]
+
+
+def test_the_page_in_english(client, liaison):
+    tell(liaison)
+    client.force_login(liaison)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(LIST).content.decode()
+    assert "Mark all read" in page and "E-mail reminders" in page
+    assert 'aria-label="1 unread"' in page
