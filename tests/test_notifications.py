@@ -403,3 +403,19 @@ def test_the_page_in_english(client, liaison):
     page = client.get(LIST).content.decode()
     assert "Mark all read" in page and "E-mail reminders" in page
     assert 'aria-label="1 unread"' in page
+
+
+def test_admin_changelist_queries_do_not_grow_with_rows(admin_client, liaison, other_liaison):
+    url = reverse("admin:notifications_notification_changelist")
+
+    def count() -> int:
+        admin_client.get(url)  # warm caches outside the count
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(url).status_code == 200
+        return len(captured)
+
+    tell(liaison)
+    few = count()
+    for i in range(20):
+        tell(other_liaison if i % 2 else liaison, title=f"通知{i}")
+    assert count() == few
