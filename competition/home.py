@@ -25,6 +25,8 @@ from django.db.models import (
 from competition.league.stored import league_to_show
 from competition.models import Competition, Metric
 from competition.scoring import DepartmentResult
+from competition.scoring.pace import DepartmentPace, department_pace
+from competition.scoring.reported import ReportedLine, reported_and_verified
 from departments.models import Department
 from projects.models import NO_STAGE, Milestone, Project, Receipt, ReviewStatus, Stage
 
@@ -145,6 +147,9 @@ class DepartmentSummary:
     returned_receipts: int = 0
     # Milestones and receipts awaiting verification or returned: returned first (capped).
     records: list[OpenRecord] = field(default_factory=list)
+    # 还需 / 日均 and the yellow-line plan, and 报送数 / 核实数 (issue #20): from `standing`.
+    pace: DepartmentPace | None = None
+    reported: list[ReportedLine] = field(default_factory=list)
 
     @property
     def pending_total(self) -> int:
@@ -189,7 +194,9 @@ def liaison_home(
     The league row is the league table's own (the stored snapshot of the day, or computed
     live when none is stored), so rank, score, card and every metric agree with the table
     figure for figure. Queries: departments, the league (1 when stored), milestone and
-    receipt status counts, milestone and receipt lists (6).
+    receipt status counts, milestone and receipt lists (6); for a department taking part,
+    the weights and the reported/verified figures the league does not count (3 more,
+    `_add_pace_and_reported`).
     """
     departments = list(Department.objects.filter(id__in=department_ids).select_related("group"))
     summaries = {d.id: DepartmentSummary(department=d) for d in departments}
@@ -211,6 +218,7 @@ def liaison_home(
             )
             summary.threshold = competition.yellow_threshold
             summary.metrics = _metric_lines(row)
+        _add_pace_and_reported(summaries, league=league, today=today)
 
     open_statuses = (ReviewStatus.PENDING, ReviewStatus.RETURNED)
     for model, kind in ((Milestone, "milestones"), (Receipt, "receipts")):
@@ -241,6 +249,23 @@ def liaison_home(
         summary.records.sort(key=OpenRecord.sort_key)
         del summary.records[RECORD_LIST_LIMIT:]
     return [summaries[d.id] for d in departments]
+
+
+def _add_pace_and_reported(summaries: dict[int, DepartmentSummary], *, league, today: date) -> None:
+    """Each taking-part department's pace and reported/verified figures, from its league
+    row. Queries: the weights (1) and the figures the league does not count (2, none
+    before the window starts)."""
+    taking_part = [d for d, s in summaries.items() if s.standing is not None]
+    if not taking_part:
+        return
+    weights = league.competition.weights()
+    reported_lines = reported_and_verified(league, department_ids=taking_part)
+    for department_id in taking_part:
+        summary = summaries[department_id]
+        summary.pace = department_pace(
+            summary.standing, league=league, weights=weights, today=today
+        )
+        summary.reported = reported_lines.get(department_id, [])
 
 
 # ---------------------------------------------------------------------------------------

@@ -167,17 +167,32 @@ class CountedReceiptTable(tables.Table):
         empty_text = _("没有计入的记录。")
 
 
-def counted_records_table(competition, *, department, metric, as_of) -> tables.Table:
-    """The table of the records behind one department's figure for `metric`."""
+def counted_records_table(competition, *, department, metric, as_of, basis=None) -> tables.Table:
+    """The table of the records behind one department's figure for `metric`.
+
+    `basis`: None for the league's figure (the competition's counted statuses);
+    "reported" or "verified" for those figures (competition.scoring.reported); "waiting"
+    for the records the reported figure counts and the verified one does not yet.
+    """
+    from competition.scoring import reported
     from competition.scoring import rule as scoring
 
+    kwargs = {"department_id": department.id, "as_of": as_of}
     if metric in (Metric.VISIT_BATCHES, Metric.VISITORS):
-        visits = scoring.counted_visits(competition, department_id=department.id, as_of=as_of)
-        return CountedVisitTable(visits.order_by("occurred_on", "id"))
-    if metric == Metric.FUNDS_AMOUNT:
-        receipts = scoring.counted_receipts(competition, department_id=department.id, as_of=as_of)
-        return CountedReceiptTable(receipts.select_related("project").order_by("occurred_on", "id"))
-    projects = scoring.counted_projects(
-        competition, department_id=department.id, metric=metric, as_of=as_of
-    )
-    return CountedProjectTable(projects.order_by("code"))
+        records, table, order = scoring.counted_visits, CountedVisitTable, ("occurred_on", "id")
+    elif metric == Metric.FUNDS_AMOUNT:
+        records, table, order = scoring.counted_receipts, CountedReceiptTable, ("occurred_on", "id")
+    else:
+        records, table, order = scoring.counted_projects, CountedProjectTable, ("code",)
+        kwargs["metric"] = metric
+    if basis == "waiting":
+        queryset = records(competition, statuses=reported.REPORTED_STATUSES, **kwargs).exclude(
+            id__in=records(competition, statuses=reported.VERIFIED_STATUSES, **kwargs).values("id")
+        )
+    else:
+        statuses = reported.statuses_of(basis) if basis else None
+        queryset = records(competition, statuses=statuses, **kwargs)
+    queryset = queryset.order_by(*order)
+    if table is CountedReceiptTable:
+        queryset = queryset.select_related("project")
+    return table(queryset)

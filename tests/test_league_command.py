@@ -93,3 +93,13 @@ def test_snapshot_rows_print_as_the_league(scenario):
     recompute_snapshots(scenario, as_of=AS_OF)
     snaps = Snapshot.objects.filter(competition=scenario, as_of=AS_OF).order_by("rank")
     assert league_rows(snaps) == league_csv()[1:]
+
+
+def test_league_csv_never_carries_a_formula(scenario):
+    Department.objects.filter(name="团市委").update(name='=HYPERLINK("http://x","团市委")')
+
+    rows = league_csv()
+
+    names = [row[1] for row in rows[1:]]
+    assert '\'=HYPERLINK("http://x","团市委")' in names
+    assert not any(cell.startswith("=") for row in rows for cell in row)

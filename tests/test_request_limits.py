@@ -78,3 +78,15 @@ def test_the_office_saves_a_competition_with_quotas_for_100_departments(admin_cl
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert set(competition.quotas.values_list("signed_projects", flat=True)) == {2}
+
+
+@pytest.mark.django_db
+def test_a_request_past_the_limits_gets_a_page_in_chinese_not_a_bare_400(client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    data = {f"field{i}": "x" for i in range(50)}
+
+    response = client.post(reverse("login"), data)
+
+    assert response.status_code == 400
+    assert "请求无法处理" in response.content.decode()
+    assert "系统没有保存任何内容" in response.content.decode()

@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Max, Q, prefetch_related_objects
+from django.utils import dateformat
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
@@ -40,6 +41,7 @@ from competition.scoring import (
     stage_dates_by_project,
     tie_runs,
 )
+from competition.scoring.pace import DepartmentPace, department_pace
 from competition.scoring.progress import cumulative_progress
 from competition.scoring.rule import TIE_BREAKERS
 from departments.models import Department
@@ -624,6 +626,9 @@ class MetricLine:
     ratio: str
     low: bool
     weight: str  # "—" when the metric is not scored for the department
+    # 还需 and 日均 (competition.scoring.pace): "—" for a metric without a target.
+    remaining: str = "—"
+    required_daily: str = "—"
 
 
 @dataclass(frozen=True)
@@ -648,6 +653,16 @@ class DepartmentPage:
     # broken before its "projects" or "visits" so that its second page is well filled.
     compact: bool = False
     break_before: str = ""
+    # 还需 / 日均 and the yellow-line plan by the next bulletin (competition.scoring.pace).
+    pace: DepartmentPace | None = None
+
+    @property
+    def plan_text(self) -> str:
+        """The yellow-line plan as one sentence, printed for a department that would be
+        below the line at the next bulletin ("" otherwise: the page is kept to one)."""
+        if self.pace is None or self.pace.plan is None or not self.pace.plan.needed:
+            return ""
+        return plan_sentence(self.pace)
 
     @property
     def ordinal(self) -> str:
@@ -690,12 +705,50 @@ class PackContent:
         return side_by_side(self.pages, block=40)
 
 
-def metric_lines(result: DepartmentResult, *, league: League, weights) -> list[MetricLine]:
-    """Quota, timeline target (T × f), actual, timeline ratio and weight of each metric.
+def plan_sentence(pace: DepartmentPace | None) -> str:
+    """The yellow-line plan of `pace` as the pack prints it, in the request's language."""
+    plan = pace.plan if pace is not None else None
+    if plan is None:
+        return ""
+    values = {
+        "by": dateformat.format(plan.by, gettext("n月j日")),
+        "line": charts.plain_percent(plan.threshold),
+        "score": charts.percent(plan.score_now_value),
+    }
+    if not plan.needed:
+        return (
+            gettext("按现有成绩，下期简报（%(by)s）时得分%(score)s，不低于黄牌线（%(line)s）。")
+            % values
+        )
+    if not plan.reachable:
+        return (
+            gettext(
+                "按现有成绩，下期简报（%(by)s）时得分%(score)s，低于黄牌线（%(line)s）；"
+                "即使各项指标都达到封顶，也无法达到黄牌线。"
+            )
+            % values
+        )
+    values["additions"] = "、".join(str(a) for a in plan.additions)
+    values["then"] = charts.percent(plan.score_then_value)
+    return (
+        gettext(
+            "按现有成绩，下期简报（%(by)s）时得分%(score)s，低于黄牌线（%(line)s）；"
+            "在此之前至少还需新增%(additions)s，得分可达%(then)s。"
+        )
+        % values
+    )
+
+
+def metric_lines(
+    result: DepartmentResult, *, league: League, weights, pace: DepartmentPace | None = None
+) -> list[MetricLine]:
+    """Quota, timeline target (T × f), actual, timeline ratio and weight of each metric,
+    and with `pace` its 还需 and 日均 (the pace of the same row).
 
     A metric the department is not scored on (no target, or no weight) shows "—" as its
     ratio and weight: printing the competition's weight there would suggest it counts.
     """
+    paces = {p.metric: p for p in pace.metrics} if pace is not None else {}
     fraction = Decimal(league.window.elapsed) / Decimal(league.window.days)
     threshold = Decimal(league.competition.yellow_threshold)
     lines = []
@@ -716,9 +769,19 @@ def metric_lines(result: DepartmentResult, *, league: League, weights) -> list[M
                 ratio=percent(ratio),
                 low=ratio is not None and ratio < threshold,
                 weight=figure(weights.get(metric, Decimal(0))) if ratio is not None else "—",
+                **_pace_cells(paces.get(metric)),
             )
         )
     return lines
+
+
+def _pace_cells(pace) -> dict[str, str]:
+    if pace is None:
+        return {}
+    return {
+        "remaining": figure(pace.remaining),
+        "required_daily": "—" if pace.required_daily is None else figure(pace.required_daily),
+    }
 
 
 def pack_content(competition: Competition, *, as_of: date) -> PackContent:
@@ -753,6 +816,7 @@ def pack_content(competition: Competition, *, as_of: date) -> PackContent:
     pages = []
     for number, result in enumerate(league.rows, start=1):
         department = departments[result.department_id]
+        pace = department_pace(result, league=league, weights=weights)
         lines = [
             project_line(p, reached=summary.reached, as_of=as_of, receipts=summary.receipts)
             for p in projects_by_department[result.department_id]
@@ -772,7 +836,7 @@ def pack_content(competition: Competition, *, as_of: date) -> PackContent:
                 result=result,
                 department=department,
                 liaisons=[p.name for p in department.liaisons.all()],
-                metrics=metric_lines(result, league=league, weights=weights),
+                metrics=metric_lines(result, league=league, weights=weights, pace=pace),
                 stages=[
                     StageGroup(stage=s.value, label=str(s.label), projects=by_stage[s.value])
                     for s in reversed(Stage)
@@ -781,6 +845,7 @@ def pack_content(competition: Competition, *, as_of: date) -> PackContent:
                 lost=lost,
                 visits=visits_by_department[result.department_id],
                 diagnosis=diagnosis_of[result.department_id],
+                pace=pace,
             )
         )
     return PackContent(summary=summary, pages=pages)

@@ -130,7 +130,10 @@ def section_parts(page: DepartmentPage, *, rows: Rows, first: bool = False) -> P
     head = LINE if first else 0.0  # 四、各部门情况 above the first one
     head += lines(title, size=BODY_SIZE, width=TEXT_WIDTH) * LINE
     head += lines(meta, size=META_SIZE, width=TEXT_WIDTH) * META_LINE
-    head += PART + table_height(3, [1] * 5, rows)  # 1. and the quota table
+    # 1. and the quota table: 任务数 … 权重, then 还需 and 还需日均 (issue #20).
+    head += PART + table_height(3, [1] * 7, rows)
+    if page.plan_text:
+        head += note_height(page.plan_text)
 
     projects = PART
     project_rows = [
@@ -207,6 +210,8 @@ def fit(pages: list[DepartmentPage], *, colophon: float = 0.0) -> None:
             ("visits", normal.head + normal.projects, normal.visits + normal.flags),
             ("projects", normal.head, normal.projects + normal.visits + normal.flags),
         ):
-            if before <= SAFE_HEIGHT and after + tail >= WELL_FILLED:
+            # The 版记 sits at the foot of the page whatever fills it: the section's own
+            # part must fill the second page, and leave room for the 版记 below.
+            if before <= SAFE_HEIGHT and after >= WELL_FILLED and after + tail <= SAFE_HEIGHT:
                 page.break_before = where
                 break

@@ -638,15 +638,25 @@ def _league(
 
 
 def counted_projects(
-    competition: Competition, *, department_id: int, metric: str, as_of: date
+    competition: Competition,
+    *,
+    department_id: int,
+    metric: str,
+    as_of: date,
+    statuses: Sequence[str] | None = None,
 ) -> QuerySet[Project]:
-    """The projects behind one department's stage metric (traceability of a figure)."""
+    """The projects behind one department's stage metric (traceability of a figure).
+
+    `statuses`: those the figure counts; the competition's (`counted_statuses`) by default.
+    """
     window = window_for(competition, as_of=as_of)
     stage = STAGE_METRICS[metric]
     ids: list[int] = []
     if window.started:
         reached = stage_dates_by_project(
-            statuses=counted_statuses(competition), department_ids=[department_id], up_to=window.end
+            statuses=list(statuses or counted_statuses(competition)),
+            department_ids=[department_id],
+            up_to=window.end,
         )
         ids = [
             pid
@@ -656,7 +666,15 @@ def counted_projects(
     return Project.objects.filter(id__in=ids)
 
 
-def counted_visits(competition: Competition, *, department_id: int, as_of: date) -> QuerySet[Visit]:
+def counted_visits(
+    competition: Competition,
+    *,
+    department_id: int,
+    as_of: date,
+    statuses: Sequence[str] | None = None,
+) -> QuerySet[Visit]:
+    """The visits behind one department's visit figures. `statuses` as for
+    `counted_projects`: visits are not reviewed yet, so every visit counts whatever they are."""
     window = window_for(competition, as_of=as_of)
     if not window.started:
         return Visit.objects.none()
@@ -666,14 +684,20 @@ def counted_visits(competition: Competition, *, department_id: int, as_of: date)
 
 
 def counted_receipts(
-    competition: Competition, *, department_id: int, as_of: date
+    competition: Competition,
+    *,
+    department_id: int,
+    as_of: date,
+    statuses: Sequence[str] | None = None,
 ) -> QuerySet[Receipt]:
+    """The receipts behind one department's funds_amount. `statuses` as for
+    `counted_projects`."""
     window = window_for(competition, as_of=as_of)
     if not window.started:
         return Receipt.objects.none()
     return Receipt.objects.filter(
         _before_loss(),
-        status__in=counted_statuses(competition),
+        status__in=list(statuses or counted_statuses(competition)),
         project__department_id=department_id,
         occurred_on__gte=window.start,
         occurred_on__lte=window.end,

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -13,7 +14,7 @@ from competition.forms import LeagueParams
 from competition.home import active_competition
 from competition.league.stored import is_behind, league_to_show, stored_ranks
 from competition.models import METRICS, Competition
-from competition.scoring import compute_league, tie_runs
+from competition.scoring import compute_league, pace, reported, tie_runs
 from competition.scoring import explain as explain_rules
 from competition.scoring.rule import TIE_BREAKERS
 from competition.tables import LeagueExportTable, LeagueTable, counted_records_table
@@ -145,6 +146,8 @@ def explain(request, competition_id, department_id):
     """The formula of DOMAIN.md filled in with one department's numbers."""
     competition, department = _competition_department(competition_id, department_id)
     as_of = as_of_from_query(request, competition, today=timezone.localdate())
+    # One query for the weights, shared by the league, the formula and the pace.
+    prefetch_related_objects([competition], "metric_weights")
     league = compute_league(competition, as_of=as_of.day)
     result = next((r for r in league.rows if r.department_id == department.id), None)
     if result is None:
@@ -157,11 +160,23 @@ def explain(request, competition_id, department_id):
         "league": league,
         "result": result,
         "explanation": explain_rules.explain(result, league=league),
+        # 还需 / 日均 and the yellow-line plan, and 报送数 / 核实数: from this same row.
+        "pace": pace.department_pace(result, league=league, weights=competition.weights()),
+        "reported": reported.reported_and_verified(league, department_ids=[department.id])[
+            department.id
+        ],
         # The records behind a figure open for the department's own liaisons, the office
         # and leaders; another department's liaison sees the figures without links.
         "may_open_records": roles_of(request.user).can_read_department(department.id),
     }
     return render(request, "competition/explain.html", context)
+
+
+BASIS_LABELS = {
+    "reported": gettext_lazy("报送数"),
+    "verified": gettext_lazy("核实数"),
+    "waiting": gettext_lazy("待核实"),
+}
 
 
 @require(Role.LIAISON_LEADER_OR_OFFICE)
@@ -172,8 +187,11 @@ def counted_records(request, competition_id, department_id, metric):
     if metric not in METRICS or not roles.can_read_department(department.id):
         raise Http404
     as_of = as_of_from_query(request, competition, today=timezone.localdate())
+    # Which figure: the league's (default), or 报送数 / 核实数 / what awaits verification.
+    basis = request.GET.get("basis")
+    basis = basis if basis in reported.BASES else None
     table = counted_records_table(
-        competition, department=department, metric=metric, as_of=as_of.day
+        competition, department=department, metric=metric, as_of=as_of.day, basis=basis
     )
     configure(request, table, per_page=50)
     context = {
@@ -182,6 +200,8 @@ def counted_records(request, competition_id, department_id, metric):
         "as_of": as_of.day,
         "as_of_notice": as_of.notice,
         "metric_label": dict(explain_rules.METRIC_LABELS)[metric],
+        "basis": basis,
+        "basis_label": BASIS_LABELS.get(basis, ""),
         "table": table,
     }
     return render(request, "competition/counted_records.html", context)

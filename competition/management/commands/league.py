@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from competition.league.rows import HEADERS, league_rows
 from competition.management.commands._args import competition_named, parse_date
 from competition.scoring import compute_league
+from web.csvsafe import neutralise_row
 
 
 def _width(text: str) -> int:
@@ -33,7 +34,8 @@ class Command(BaseCommand):
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
             writer.writerow(HEADERS)
-            writer.writerows(rows)
+            # A department or group named "=…" must not run as a formula in Excel or WPS.
+            writer.writerows(neutralise_row(row) for row in rows)
             self.stdout.write(buffer.getvalue(), ending="")
             return
         widths = [max(_width(r[i]) for r in [HEADERS, *rows]) for i in range(len(HEADERS))]
