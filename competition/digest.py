@@ -2,7 +2,8 @@
 
 Sent by celery beat (competition.tasks.weekly_summaries, Monday morning). The figures are
 the liaison home's own (competition.home.liaison_home): the department's row of the
-stored league of the day before (rank, score, card), and its records waiting for
+stored league of the day before (rank, score, card), its pace (还需 and the yellow-line
+plan for next week's bulletin, competition.scoring.pace), and its records waiting for
 verification or returned. Nothing is computed here that the league does not show. The
 wording is the "weekly_summary" EmailTemplate, which the office edits in the admin.
 
@@ -15,12 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 
 from competition import charts
 from competition.home import DepartmentSummary, elapsed_days, liaison_home
 from competition.models import Competition
+from competition.scoring.pace import DepartmentPace
 from departments.models import Department
 from notifications import emails
 from notifications.services import Kind, notify
@@ -50,6 +54,40 @@ def status_label(summary: DepartmentSummary) -> str:
     return "正常" if row.scored else "未计分"
 
 
+def pace_text(pace: DepartmentPace | None) -> str:
+    """The liaison home's 还需 and yellow-line plan (competition.scoring.pace) in words:
+    what is still missing of each quota, and what next week's bulletin asks."""
+    if pace is None or not pace.started:
+        return ""
+    lines = []
+    missing = [
+        f"{m.label}{format(m.remaining.normalize(), 'f')}{m.unit}"
+        for m in pace.metrics
+        if m.remaining > 0
+    ]
+    if missing and not pace.over:
+        lines.append(f"到竞赛结束还需：{'、'.join(missing)}。")
+    plan = pace.plan
+    if plan is not None:
+        by, line = f"{plan.by:%Y-%m-%d}", charts.plain_percent(plan.threshold)
+        now = charts.percent(plan.score_now_value)
+        if not plan.needed:
+            lines.append(f"按现有成绩，下期简报（{by}）时得分{now}，不低于黄牌线（{line}）。")
+        elif plan.reachable:
+            additions = "、".join(str(a) for a in plan.additions)
+            then = charts.percent(plan.score_then_value)
+            lines.append(
+                f"按现有成绩，下期简报（{by}）时得分{now}，低于黄牌线（{line}）；"
+                f"在此之前至少还需新增：{additions}，得分可达{then}。"
+            )
+        else:
+            lines.append(
+                f"按现有成绩，下期简报（{by}）时得分{now}，低于黄牌线（{line}）；"
+                "即使各项指标都达到封顶，也无法达到黄牌线。"
+            )
+    return "\n".join(lines)
+
+
 def summary_context(summary: DepartmentSummary, *, competition: Competition, as_of: date) -> dict:
     """The template's variables (notifications.emails.SUMMARY_VARIABLES) for one department."""
     row = summary.standing
@@ -69,7 +107,7 @@ def summary_context(summary: DepartmentSummary, *, competition: Competition, as_
         "score": charts.percent(row.score) if scored else "—",
         "yellow_line": charts.plain_percent(competition.yellow_threshold),
         "status": status_label(summary),
-        "pace": "",  # the required pace (competition.scoring.pace) once it is merged
+        "pace": pace_text(summary.pace),
         "pending_milestones": summary.pending_milestones,
         "pending_receipts": summary.pending_receipts,
         "pending_total": summary.pending_total,
@@ -91,7 +129,9 @@ def department_digests(competition: Competition, *, as_of: date) -> list[Departm
     digests = []
     summaries = liaison_home(department_ids=set(liaisons), competition=competition, today=as_of)
     for summary in summaries:
-        context = summary_context(summary, competition=competition, as_of=as_of)
+        # Stored and e-mailed text: in the site's language, whoever runs this.
+        with translation.override(settings.LANGUAGE_CODE):
+            context = summary_context(summary, competition=competition, as_of=as_of)
         subject, body = emails.render("weekly_summary", context)
         digests.append(
             DepartmentDigest(

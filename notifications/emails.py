@@ -43,7 +43,7 @@ SUMMARY_BODY = """{{ competition }}进行到第{{ day }}天（共{{ days }}天�
 排名：全部{{ participants }}个部门中第{{ rank }}名{% if group_rank %}；{{ group }}（{{ group_size }}个）中第{{ group_rank }}名{% endif %}。
 得分（时序进度完成率）：{{ score }}；黄牌线 {{ yellow_line }}。
 状态：{{ status }}。{% if pace %}
-进度：{{ pace }}{% endif %}
+{{ pace }}{% endif %}
 {% endif %}
 待核实：阶段节点{{ pending_milestones }}条，资金到账{{ pending_receipts }}条。
 已退回待修改：阶段节点{{ returned_milestones }}条，资金到账{{ returned_receipts }}条。{% if returned_total %}请尽快修改后重新报送。{% endif %}
@@ -52,7 +52,7 @@ SUMMARY_VARIABLES = (
     "competition 竞赛；department 部门；as_of 统计日期；day、days 第几天、共几天；"
     "taking_part 是否参赛；rank、participants 名次、参赛部门数；group、group_rank、"
     "group_size 分组、组内名次、组内部门数；score 得分（百分数，一位小数，未计分时为“—”）；"
-    "yellow_line 黄牌线；status 状态（正常、黄牌、无实绩、未计分）；pace 进度说明（可能为空）；"
+    "yellow_line 黄牌线；status 状态（正常、黄牌、无实绩、未计分）；pace 还需与黄牌线测算（可能为空）；"
     "pending_milestones、pending_receipts、pending_total 待核实条数；returned_milestones、"
     "returned_receipts、returned_total 已退回条数"
 )

@@ -107,6 +107,21 @@ def test_each_liaison_gets_their_departments_summary_from_the_stored_league(
     assert not summaries(office) and not summaries(leader)
 
 
+def test_the_pace_is_the_liaison_homes(competition, records, liaison, other_liaison, finance):
+    from competition.home import liaison_home
+
+    [home] = liaison_home(department_ids={finance.pk}, competition=competition, today=SUNDAY)
+    plan = home.pace.plan
+    send_weekly_summaries(today=MONDAY)
+    [theirs] = summaries(other_liaison)
+    assert "到竞赛结束还需：" in theirs.body and "签约项目1个" in theirs.body
+    assert f"下期简报（{plan.by:%Y-%m-%d}）时得分{charts.percent(plan.score_now_value)}" in (
+        theirs.body
+    )
+    assert plan.needed and "在此之前至少还需新增：" in theirs.body
+    assert all(str(addition) in theirs.body for addition in plan.additions)
+
+
 def test_score_has_one_decimal(competition, records, liaison):
     [digest] = [d for d in department_digests(competition, as_of=SUNDAY) if d.recipients]
     score = digest.context["score"]
