@@ -61,12 +61,12 @@ def pace_text(pace: DepartmentPace | None) -> str:
         return ""
     lines = []
     missing = [
-        f"{m.label}{format(m.remaining.normalize(), 'f')}{m.unit}"
+        f"{m.label}还需{format(m.remaining.normalize(), 'f')}{m.unit}"
         for m in pace.metrics
         if m.remaining > 0
     ]
     if missing and not pace.over:
-        lines.append(f"到竞赛结束还需：{'、'.join(missing)}。")
+        lines.append(f"到竞赛结束，{'、'.join(missing)}。")
     plan = pace.plan
     if plan is not None:
         by, line = f"{plan.by:%Y-%m-%d}", charts.plain_percent(plan.threshold)

@@ -114,7 +114,7 @@ def test_the_pace_is_the_liaison_homes(competition, records, liaison, other_liai
     plan = home.pace.plan
     send_weekly_summaries(today=MONDAY)
     [theirs] = summaries(other_liaison)
-    assert "到竞赛结束还需：" in theirs.body and "签约项目1个" in theirs.body
+    assert "到竞赛结束，" in theirs.body and "签约项目还需1个" in theirs.body
     assert f"下期简报（{plan.by:%Y-%m-%d}）时得分{charts.percent(plan.score_now_value)}" in (
         theirs.body
     )
