@@ -52,7 +52,8 @@ SUMMARY_VARIABLES = (
     "competition 竞赛；department 部门；as_of 统计日期；day、days 第几天、共几天；"
     "taking_part 是否参赛；rank、participants 名次、参赛部门数；group、group_rank、"
     "group_size 分组、组内名次、组内部门数；score 得分（百分数，一位小数，未计分时为“—”）；"
-    "yellow_line 黄牌线；status 状态（正常、黄牌、无实绩、未计分）；pace 还需与黄牌线测算（可能为空）；"
+    "yellow_line 黄牌线；status 状态（正常、黄牌、无实绩、未计分）；"
+    "pace 还需与黄牌线测算（可能为空）；"
     "pending_milestones、pending_receipts、pending_total 待核实条数；returned_milestones、"
     "returned_receipts、returned_total 已退回条数"
 )
