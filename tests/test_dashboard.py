@@ -256,8 +256,9 @@ def _more_records(competition, n):
 # the form's lookup of the chosen one), the snapshot rows joined to their departments, the
 # projects' version (last edit, count), the form's competition choices: 8 when the body of
 # that version is cached; drawing it adds the project mix, progress (targets, visits by
-# date, stage figures by date: 3) and the funnel's visits that led to a project (1).
-EXPECTED_CACHED = 8
+# date, stage figures by date: 3) and the funnel's visits that led to a project (1). The
+# header's unread notifications count (1).
+EXPECTED_CACHED = 9
 EXPECTED_STORED = EXPECTED_CACHED + 5
 
 

@@ -399,6 +399,7 @@ def test_user_without_role_gets_a_polite_page(client, db):
 # --- constant queries ---------------------------------------------------------------------
 
 
+# Each count includes the header's unread notifications count (1, every signed-in page).
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
@@ -407,16 +408,17 @@ def test_user_without_role_gets_a_polite_page(client, db):
         # counts, milestone and receipt lists, their own leads (a liaison is staff of
         # 商务局 too) = 12 (the session is saved once a minute, not here); issue #20 adds
         # the metric weights (the pace's yellow-line plan) and the reported figures the
-        # league does not count (visits, milestones and receipts: 2) = 15
-        ("liaison", 15),
+        # league does not count (visits, milestones and receipts: 2), and the unread
+        # notifications count = 16
+        ("liaison", 16),
         # session, user, person + liaison_for, pending milestones, pending receipts,
-        # active competitions = 7
-        ("office", 7),
+        # active competitions, unread count = 8
+        ("office", 8),
         # session, user, person + liaison_for, active competition, today's snapshot rows
-        # joined to their departments = 6
-        ("leader", 6),
-        # session, user, person + liaison_for, the staff member's leads = 5
-        ("staff_member", 5),
+        # joined to their departments, unread count = 7
+        ("leader", 7),
+        # session, user, person + liaison_for, the staff member's leads, unread count = 6
+        ("staff_member", 6),
     ],
 )
 @pytest.mark.django_db

@@ -29,6 +29,8 @@ from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
 
 from competition.models import Report
+from notifications.models import Notification
+from notifications.services import notify
 from projects.forms import version_of
 from projects.models import Milestone, Receipt, Stage
 from tests.conftest import make_competition, make_project, make_visit
@@ -100,6 +102,12 @@ TABLE = [
     ("ledger_confirm", "POST", None, "302 403 403 403 403 302 403", None),
     ("ledger_template", "GET", None, "302 403 403 403 403 200 403", None),
     ("ledger_export", "GET", "competition", "302 403 403 403 403 200 200", None),
+    # Notifications: every signed-in user, their own only (another's answers 404)
+    ("notifications:list", "GET", None, "302 200 200 200 200 200 200", None),
+    ("notifications:read", "POST", "notification", "302 404 404 404 404 404 404", None),
+    ("notifications:read", "GET", "notification", "302 405 405 405 405 405 405", None),
+    ("notifications:read_all", "POST", None, "302 302 302 302 302 302 302", None),
+    ("notifications:preference", "POST", None, "302 302 302 302 302 302 302", None),
     # People and the audit log: the office only
     ("accounts:people", "GET", None, "302 403 403 403 403 200 403", None),
     ("accounts:person_create", "GET", None, "302 403 403 403 403 200 403", None),
@@ -212,11 +220,14 @@ def _site(commerce, finance):
         started_at=timezone.now(),
     )
     account = User.objects.create_user("target", password="Pass-word-2026")
+    # Another user's notification: no persona may see or mark it.
+    [notification] = notify(recipients=[account], kind=Notification.Kind.CARD_ISSUED, title="黄牌")
     return {
         "competition": competition,
         "report": report,
         "building_report": building,
         "account": account,
+        "notification": notification,
     }
 
 
@@ -264,6 +275,7 @@ def _state(objects):
         *(type(objects[k]).objects.get(pk=objects[k].pk).status for k in records),
         account.is_active,
         account.password,
+        objects["notification"].__class__.objects.get(pk=objects["notification"].pk).read_at,
         *Report.objects.order_by("issue_number").values_list("status", flat=True),
         Report.objects.count(),
     )

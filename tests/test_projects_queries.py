@@ -2,7 +2,9 @@
 
 Each page's first four queries are the same, and are listed once here:
   1. session, 2. user, 3. person (roles_of), 4. the person's liaison departments (prefetch).
-The session is not saved by a page (web.middleware.IdleSessionMiddleware: once a minute).
+Every page also counts the user's unread notifications for the header, once: each total
+below is one more than its numbered queries. The session is not saved by a page
+(web.middleware.IdleSessionMiddleware: once a minute).
 """
 
 from datetime import date, datetime, timedelta
@@ -77,7 +79,7 @@ def test_project_list(client, office, commerce, finance):
     projects_with_records(commerce, 2)
     few = queries(client, url)
     projects_with_records(finance, 30, start=100)
-    assert queries(client, url) == few == 8 == miss(client, url)
+    assert queries(client, url) == few == 9 == miss(client, url)
     assert queries(client, url + "?stage=3&lost=false&q=Q") == few
 
 
@@ -104,7 +106,7 @@ def test_visit_list(client, liaison, commerce):
     projects_with_records(commerce, 2)
     few = queries(client, url)
     projects_with_records(commerce, 30, start=100)
-    assert queries(client, url) == few == 9 == miss(client, url)
+    assert queries(client, url) == few == 10 == miss(client, url)
 
 
 def test_lead_list(client, office, commerce, finance):
@@ -115,7 +117,7 @@ def test_lead_list(client, office, commerce, finance):
     projects_with_records(commerce, 2)
     few = queries(client, url)
     projects_with_records(finance, 30, start=100)
-    assert queries(client, url) == few == 9
+    assert queries(client, url) == few == 10
 
 
 def test_my_leads(client, staff_member, commerce):
@@ -131,7 +133,7 @@ def test_my_leads(client, staff_member, commerce):
     submit(2)
     few = queries(client, url)
     submit(30)
-    assert queries(client, url) == few == 6
+    assert queries(client, url) == few == 7
 
 
 def test_verification_queue(client, office, commerce, finance):
@@ -144,7 +146,7 @@ def test_verification_queue(client, office, commerce, finance):
     few = queries(client, url)
     projects_with_records(finance, 30, start=100)
     Milestone.objects.update(status="pending")
-    assert queries(client, url) == few == 9
+    assert queries(client, url) == few == 10
 
 
 def test_returned_list(client, liaison, commerce):
@@ -163,7 +165,7 @@ def test_returned_list(client, liaison, commerce):
     few = queries(client, url)
     projects_with_records(commerce, 30, start=100)
     return_all()
-    assert queries(client, url) == few == 8
+    assert queries(client, url) == few == 9
 
 
 def test_project_detail(client, office, liaison, commerce):
@@ -186,4 +188,4 @@ def test_project_detail(client, office, liaison, commerce):
     project.responsible_person = "王明"
     project._history_user = users[5]
     project.save()
-    assert queries(client, url) == few == 15
+    assert queries(client, url) == few == 16
