@@ -40,6 +40,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from competition.cards import sync_cards
 from competition.models import Competition, Report, report_file_name
 
 log = logging.getLogger(__name__)
@@ -269,6 +270,9 @@ def run_report(report_id: UUID | str) -> str:
         return current or "missing"
     report = Report.objects.select_related("competition").get(pk=report_id)
     try:
+        # A bulletin issues, continues and lifts the yellow cards of its date before it
+        # prints them (competition.cards; the same cards when an issue is rebuilt).
+        sync_cards(report)
         pdf = render_report(report)
     except DatabaseError:
         raise  # the task retries (RELIABLE); the row stays "rendering" until it succeeds
