@@ -22,6 +22,7 @@ from competition.models import Rectification
 from competition.tables import CardTable, RectificationQueueTable
 from departments.roles import Role, roles_of
 from projects.evidence import stored_type
+from projects.tables import person_name
 from web.access import require
 from web.downloads import filename
 from web.ratelimit import rate_limited
@@ -57,11 +58,11 @@ def card_detail(request, pk):
     roles = roles_of(request.user)
     today = timezone.localdate()
     rect = card.rectification if card_rules.has_rectification(card) else None
-    history = (
-        list(rect.history.select_related("history_user__person").order_by("-history_date", "-pk"))
-        if rect
-        else []
-    )
+    rows = rect.history.select_related("history_user__person") if rect else []
+    history = [
+        {"row": h, "who": person_name(h.history_user) or "—"}
+        for h in (rows.order_by("-history_date", "-pk") if rect else [])
+    ]
     state = card_rules.rectification_state(card, today=today)
     return render(
         request,
