@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from competition import services as competition_services
 from competition.models import DEFAULT_WEIGHTS, Competition, MetricWeight, Quota
+from demo.cards import build_cards
 from departments.models import Department, DepartmentGroup, Person
 from projects import services as project_services
 from projects.models import (
@@ -686,6 +687,7 @@ class _Builder:
         competition_services.records_changed(
             department_ids=[d.pk for d in departments.values()], dates=None
         )
+        build_cards(competition, today=self.today, usernames=_demo_usernames())
         counts = {
             "departments": len(departments),
             "projects": len(projects),
