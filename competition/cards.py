@@ -136,7 +136,7 @@ def sync_cards(report: Report, *, today: date | None = None, league: League | No
         carded = {pk for pk, r in rows.items() if r.yellow_card}
         dates = bulletin_dates(competition, up_to=as_of)
         cards = list(
-            YellowCard.objects.select_for_update()
+            YellowCard.objects.select_for_update(of=("self",))
             .filter(competition=competition)
             .filter(Q(lifted_on__isnull=True) | Q(lifted_report=report) | Q(issued_report=report))
             .select_related("department")
@@ -298,7 +298,11 @@ def submit_rectification(card: YellowCard, *, measures: str, attachment=None, by
     waiting or accepted, or the card was lifted before any.
     """
     with transaction.atomic():
-        card = YellowCard.objects.select_for_update().select_related("department").get(pk=card.pk)
+        card = (
+            YellowCard.objects.select_for_update(of=("self",))
+            .select_related("department")
+            .get(pk=card.pk)
+        )
         rect = Rectification.objects.select_for_update().filter(card=card).first()
         now = timezone.now()
         if rect is None:
@@ -329,7 +333,7 @@ def submit_rectification(card: YellowCard, *, measures: str, attachment=None, by
 def _review(card: YellowCard, *, by, status: str, reason: str = "") -> Rectification:
     with transaction.atomic():
         rect = (
-            Rectification.objects.select_for_update()
+            Rectification.objects.select_for_update(of=("self",))
             .select_related("card__department")
             .filter(card_id=card.pk)
             .first()
