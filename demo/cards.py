@@ -8,7 +8,8 @@ signed project are carded at every issue (连续4期). Their PDFs are not render
 seconds each): the rows say so, and 重新生成 on the 报告 page builds them. Then 统计局's
 liaison submits a 整改 that the office returns with a reason, and another carded
 department's 整改 is submitted and waits in the office's queue. No record is touched: the
-league's totals stay the speech's.
+league's totals stay the speech's. The demo's records have no evidence files, so the
+demo competition sets 红黑榜's evidence threshold (佐证齐全率下限) to 0.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ def build_cards(competition: Competition, *, today: date, usernames: list[str]) 
     """Past bulletins, their cards, one returned and one submitted 整改 (see above)."""
     User = get_user_model()
     users = {u.username: u for u in User.objects.filter(username__in=usernames)}
+    # The demo's records carry no evidence files: its competition does not apply 红黑榜's
+    # evidence threshold (a per-competition setting), or no department could reach 红榜.
+    competition.basics_evidence_min = 0
+    competition.save(update_fields=["basics_evidence_min"])
     # A rebuilt demo tells its logins of its cards again, not twice.
     Notification.objects.filter(recipient__in=users.values(), kind__in=CARD_KINDS).delete()
     for number, day in enumerate(BULLETIN_DAYS, start=1):
