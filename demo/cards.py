@@ -1,7 +1,7 @@
 """The demo's past bulletins, their yellow cards and 整改, so that 红黑榜 and the card pages
 have something to show (called once from demo.loader's build).
 
-Four weekly bulletins (第1-4期, as of days 21, 28, 35 and 42 of the window, each built the
+Four weekly bulletins (第1-4期, as of days 15, 22, 29 and 36 of the window, each built the
 day after) issue, continue and lift cards exactly as a real build does
 (competition.cards.sync_cards, from the league of each date): the departments without any
 signed project are carded at every issue (连续4期). Their PDFs are not rendered (that takes
@@ -23,7 +23,7 @@ from competition import cards
 from competition.models import Competition, Report, YellowCard
 from notifications.models import Notification
 
-BULLETIN_DAYS = (21, 28, 35, 42)
+BULLETIN_DAYS = (15, 22, 29, 36)
 NOT_RENDERED = "演示数据：本期只记录了期号和黄牌，未生成PDF文件；点击“重新生成”即可生成。"
 CARD_KINDS = [
     Notification.Kind.CARD_ISSUED,
