@@ -359,3 +359,25 @@ def test_the_bulletin_lists_consecutive_cards_and_the_pack_puts_them_first(comp,
     )
     cards_part = pack[pack.index('id="yellow-cards"') :]
     assert cards_part.index("统计局") < cards_part.index("商务局")
+
+
+def test_the_department_page_costs_the_same_queries_for_one_card_or_many(
+    client, comp, commerce, leader
+):
+    def count():
+        url = reverse("league_explain", args=[comp.pk, commerce.pk])
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, {"as_of": "2026-04-30"}).status_code == 200
+        return len(captured)
+
+    client.force_login(leader)
+    issue(comp, date(2026, 3, 15))
+    few = count()
+    project = make_ahead(commerce, code="C1")
+    issue(comp, date(2026, 3, 22))  # lifted
+    project.milestones.update(status="returned", return_reason="佐证不清")
+    project.receipts.update(status="returned", return_reason="佐证不清")
+    issue(comp, date(2026, 3, 29))  # carded again: a second card
+    assert YellowCard.objects.filter(department=commerce).count() == 2
+    # The cards of the department with their bulletins and 整改: one query, any number.
+    assert count() == few
