@@ -143,13 +143,14 @@ def sync_cards(report: Report, *, today: date | None = None, league: League | No
         )
         seen: set[int] = set()
         for card in cards:
+            before = _state(card)
             row = rows.get(card.department_id)
             is_carded = card.department_id in carded
             if card.issued_report_id == report.pk:
                 if is_carded:
                     seen.add(card.department_id)
                     card.score_at_issue = card.last_score = row.score
-                    card.save()
+                    _save_if_changed(card, before)
                     done.continued.append(card)
                 else:  # the rebuilt issue no longer cards it: it never was
                     done.withdrawn.append(card.department_id)
@@ -164,11 +165,11 @@ def sync_cards(report: Report, *, today: date | None = None, league: League | No
                 card.consecutive_issues = consecutive_issues(
                     issued_on=card.issued_on, as_of=as_of, bulletin_dates=dates
                 )
-                card.save()
+                _save_if_changed(card, before)
                 done.continued.append(card)
             elif card.lifted_report_id == report.pk:
                 card.score_at_lift = row.score if row else None
-                card.save()
+                _save_if_changed(card, before)
             else:
                 card.lifted_report = report
                 card.lifted_on = as_of
@@ -193,6 +194,27 @@ def sync_cards(report: Report, *, today: date | None = None, league: League | No
             done.issued.append(card)
             _tell_issued(card, report=report, department_name=row.department_name)
     return done
+
+
+SYNCED_FIELDS = (
+    "score_at_issue",
+    "last_report_id",
+    "last_score",
+    "consecutive_issues",
+    "lifted_report_id",
+    "lifted_on",
+    "score_at_lift",
+)
+
+
+def _state(card: YellowCard) -> tuple:
+    return tuple(getattr(card, name) for name in SYNCED_FIELDS)
+
+
+def _save_if_changed(card: YellowCard, before: tuple) -> None:
+    """Save (and so leave a history row) only when a rebuild changed something."""
+    if _state(card) != before:
+        card.save()
 
 
 def _tell_issued(card: YellowCard, *, report: Report, department_name: str) -> None:

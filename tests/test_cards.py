@@ -116,6 +116,7 @@ def test_rebuilding_an_issue_gives_the_same_cards(comp, commerce):
         cards.sync_cards(second, today=date(2026, 3, 23))
     assert list(YellowCard.objects.values()) == before
     assert Notification.objects.count() == notices
+    assert YellowCard.history.count() == 2  # issued, continued: a rebuild changes nothing
 
 
 def test_rebuilding_the_issue_that_lifted_a_card_reopens_it_when_carded_again(comp, commerce):
