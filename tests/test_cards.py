@@ -382,3 +382,19 @@ def test_the_department_page_costs_the_same_queries_for_one_card_or_many(
     assert YellowCard.objects.filter(department=commerce).count() == 2
     # The cards of the department with their bulletins and 整改: one query, any number.
     assert count() == few
+
+
+def test_cards_and_rectifications_are_in_the_audit_log_of_their_department(
+    client, card, commerce, finance, liaison, office
+):
+    from audit import changes as audit
+
+    cards.submit_rectification(card, measures="措施", by=liaison)
+    cards.return_rectification(card, by=office, reason="不具体")
+    own = {row["audit_label"] for row in audit.change_rows(department_id=commerce.pk)}
+    assert {"competition.YellowCard", "competition.Rectification"} <= own
+    other = {row["audit_label"] for row in audit.change_rows(department_id=finance.pk)}
+    assert "competition.Rectification" not in other
+    client.force_login(office)
+    page = client.get(reverse("audit:changes"), {"model": "competition.Rectification"})
+    assert page.status_code == 200 and "不具体" in page.content.decode()
