@@ -416,6 +416,14 @@ if VISIT_MAX_PERSONS < 1:
 LATE_ENTRY_DAYS = envint("LATE_ENTRY_DAYS", 7)
 if LATE_ENTRY_DAYS < 0:
     raise ImproperlyConfigured(f"LATE_ENTRY_DAYS={LATE_ENTRY_DAYS} must not be negative.")
+# 整改 (rectification) of a yellow card is due this many days after the bulletin that
+# issued it; past that, an open card without an accepted or submitted 整改 is overdue
+# (competition.cards) and goes on 黑榜.
+CARD_RECTIFICATION_DAYS = envint("CARD_RECTIFICATION_DAYS", 7)
+if CARD_RECTIFICATION_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"CARD_RECTIFICATION_DAYS={CARD_RECTIFICATION_DAYS} must be at least 1."
+    )
 # A bulletin lists at most this many major (and reward-eligible) projects, largest first;
 # its counts still cover them all. A province-wide competition has thousands.
 REPORT_PROJECT_ROWS = envint("REPORT_PROJECT_ROWS", 100)

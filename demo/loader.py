@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from competition import services as competition_services
 from competition.models import DEFAULT_WEIGHTS, Competition, MetricWeight, Quota
+from demo.cards import build_cards
 from demo.duplicates import decide_duplicate, plan_duplicate
 from demo.notifications import add_demo_notifications, delete_demo_notifications
 from departments.models import Department, DepartmentGroup, Person
@@ -691,6 +692,8 @@ class _Builder:
         competition_services.records_changed(
             department_ids=[d.pk for d in departments.values()], dates=None
         )
+        # Cards first: the notifications below tell the office and leaders of them.
+        build_cards(competition, today=self.today, usernames=_demo_usernames())
         add_demo_notifications(competition=competition, users=users, today=self.today)
         counts = {
             "departments": len(departments),

@@ -28,6 +28,7 @@ class Notification(models.Model):
         RECTIFICATION_DUE = "rectification_due", _("整改待提交")
         RECTIFICATION_RETURNED = "rectification_returned", _("整改被退回")
         RECTIFICATION_ACCEPTED = "rectification_accepted", _("整改已通过")
+        RECTIFICATION_SUBMITTED = "rectification_submitted", _("整改已提交")
         BULLETIN_PUBLISHED = "bulletin_published", _("简报已发布")
         WEEKLY_SUMMARY = "weekly_summary", _("每周小结")
 

@@ -252,3 +252,24 @@ def test_office_users_can_work_in_the_admin(demo, client):
     client.force_login(office)
     page = client.get("/admin/").content.decode()
     assert "/admin/projects/milestone/" in page and "/admin/competition/quota/" in page
+
+
+def test_the_demo_has_past_cards_rectifications_and_honours(demo):
+    from competition.honours import honours_for
+    from competition.models import Rectification, Report, YellowCard
+
+    competition, _ = demo
+    today = timezone.localdate()
+    bulletins = Report.objects.filter(competition=competition, kind=Report.Kind.BULLETIN)
+    assert sorted(bulletins.values_list("issue_number", flat=True)) == [1, 2, 3, 4]
+    assert YellowCard.objects.filter(competition=competition, consecutive_issues__gte=2).exists()
+    statuses = set(Rectification.objects.values_list("status", flat=True))
+    assert {"submitted", "returned"} <= statuses
+    returned = Rectification.objects.get(status="returned")
+    assert returned.card.department.name == "统计局" and returned.return_reason
+    found = honours_for(competition, league=compute_league(competition, as_of=today))
+    assert found.red and found.black
+    assert any(r.code == "overdue" for e in found.black for r in e.reasons)
+    # The cards are read off the league: the speech's figures are untouched.
+    league = compute_league(competition, as_of=today)
+    assert all(league.totals[m] == v for m, v in SPEECH_FIGURES.items())

@@ -20,6 +20,7 @@ user's departments, 405 the method is not accepted.
 # ruff: noqa: E501  (the table keeps one URL a line, to be read down its columns)
 
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,7 +29,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
 
-from competition.models import Report
+from competition.models import Rectification, Report, YellowCard
 from notifications.models import Notification
 from notifications.services import notify
 from projects.forms import version_of
@@ -108,6 +109,20 @@ TABLE = [
     ("notifications:read", "GET", "notification", "302 405 405 405 405 405 405", None),
     ("notifications:read_all", "POST", None, "302 302 302 302 302 302 302", None),
     ("notifications:preference", "POST", None, "302 302 302 302 302 302 302", None),
+    # Yellow cards and 整改: liaisons their own, leaders read, the office reviews
+    ("cards", "GET", None, "302 403 403 200 200 200 200", None),
+    ("card_detail", "GET", "card", "302 403 403 200 404 200 200", "302 403 403 404 200 200 200"),
+    ("rectification_submit", "GET", "card", "302 403 403 200 404 200 403", "302 403 403 404 200 200 403"),
+    ("rectification_submit", "POST", "card", "302 403 403 302 404 302 403", "302 403 403 404 302 302 403"),
+    ("rectification_attachment", "GET", "card", "302 403 403 200 404 200 200", "302 403 403 404 200 200 200"),
+    ("rectification_accept", "POST", "card", "302 403 403 403 403 302 403", "302 403 403 403 403 302 403"),
+    ("rectification_accept", "GET", "card", "302 403 403 403 403 405 403", "302 403 403 403 403 405 403"),
+    ("rectification_return", "GET", "card", "302 403 403 403 403 200 403", "302 403 403 403 403 200 403"),
+    ("rectification_return", "POST", "card", "302 403 403 403 403 302 403", "302 403 403 403 403 302 403"),
+    ("rectification_queue", "GET", None, "302 403 403 403 403 200 403", None),
+    # 红黑榜 names departments like the league; a department's 基础工作 records are its own
+    ("honours", "GET", None, "302 403 403 200 200 200 200", None),
+    ("honour_basics", "GET", "department", "302 403 403 200 404 200 200", "302 403 403 404 200 200 200"),
     # People and the audit log: the office only
     ("accounts:people", "GET", None, "302 403 403 403 403 200 403", None),
     ("accounts:person_create", "GET", None, "302 403 403 403 403 200 403", None),
@@ -238,6 +253,8 @@ def _request(name, method, about, objects):
     kind = {"milestone": "milestone", "receipt": "receipt", "returned": "milestone"}.get(about)
     if name in {"projects:evidence", "projects:resubmit", "projects:verify", "projects:return"}:
         args = [kind, record.pk]
+    elif name == "honour_basics":
+        args = [competition.pk, record.pk]
     elif name == "league_explain":
         args = [competition.pk, record.pk]
     elif name == "league_records":
@@ -259,6 +276,10 @@ def _request(name, method, about, objects):
         data = {"lost_on": "2026-04-01", "lost_reason": "转投外省"}
     elif name == "set_language":
         data = {"language": "en", "next": "/"}
+    elif name == "rectification_submit":
+        data = {"measures": "一、加强走访。"}
+    elif name == "rectification_return":
+        data = {"reason": "措施不具体"}
     elif name == "accounts:person_active":
         data = {"action": "deactivate"}
     return reverse(name, args=args), data
@@ -278,7 +299,27 @@ def _state(objects):
         objects["notification"].__class__.objects.get(pk=objects["notification"].pk).read_at,
         *Report.objects.order_by("issue_number").values_list("status", flat=True),
         Report.objects.count(),
+        *Rectification.objects.order_by("pk").values_list("status", "measures"),
     )
+
+
+def _card(objects):
+    """A card of the records' department issued at the site's bulletin, its 整改 submitted
+    with an attachment."""
+    card = YellowCard.objects.create(
+        competition=objects["competition"],
+        department=objects["department"],
+        issued_report=objects["report"],
+        issued_on=date(2026, 6, 8),
+        score_at_issue=Decimal("0.3"),
+        last_report=objects["report"],
+        last_score=Decimal("0.3"),
+        rectification_due_on=date(2026, 6, 16),
+    )
+    rect = Rectification(card=card, measures="措施", submitted_at=timezone.now())
+    rect.attachment.save("a.pdf", ContentFile(PDF), save=False)
+    rect.save()
+    return {"card": card}
 
 
 @pytest.fixture
@@ -296,6 +337,7 @@ def _fast_and_fixed(settings, time_machine):
 @pytest.mark.parametrize(("name", "method", "about", "side", "role", "expected"), _cases())
 def test_permission(request, client, commerce, finance, name, method, about, side, role, expected):
     objects = _site(commerce, finance) | _records(commerce if side == "own" else finance)
+    objects |= _card(objects)
     if role != "anonymous":
         client.force_login(request.getfixturevalue(role))
     url, data = _request(name, method, about, objects)

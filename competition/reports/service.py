@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 
+from competition.cards import sync_cards
 from competition.models import Competition, Report, report_file_name
 from notifications.services import Kind as NotificationKind
 from notifications.services import leader_users, liaisons_of, notify, office_users
@@ -273,6 +274,9 @@ def run_report(report_id: UUID | str) -> str:
         return current or "missing"
     report = Report.objects.select_related("competition").get(pk=report_id)
     try:
+        # A bulletin issues, continues and lifts the yellow cards of its date before it
+        # prints them (competition.cards; the same cards when an issue is rebuilt).
+        sync_cards(report)
         pdf = render_report(report)
     except DatabaseError:
         raise  # the task retries (RELIABLE); the row stays "rendering" until it succeeds

@@ -27,7 +27,7 @@ def remove_schedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("competition", "0006_report_colophon"),
+        ("competition", "0007_cards"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
