@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.roles import Role, roles_of
-from projects import services
+from projects import policy, services
 from projects.access import (
     get_project_for_user,
     may_log,
@@ -80,6 +80,7 @@ def project_detail(request, pk):
     milestones = list(project.milestones.select_related(*people))
     receipts = list(project.receipts.select_related(*people))
     visits = list(project.visits.select_related("department", "logged_by__person"))
+    policy.annotate_missing([*milestones, *receipts, *visits], policy.current_policies())
     timeline = stage_timeline(milestones, receipts)
     reached = [row["stage"] for row in timeline if row["reached"]]
     recorded = {m.stage for m in milestones}
