@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from competition import services as competition_services
 from competition.models import DEFAULT_WEIGHTS, Competition, MetricWeight, Quota
+from demo.review import add_review_examples
 from departments.models import Department, DepartmentGroup, Person
 from projects import services as project_services
 from projects.models import (
@@ -679,6 +680,7 @@ class _Builder:
                 ),
                 by=logged_by,
             )
+        add_review_examples(today=self.today, departments=departments, users=users)
         # The records were saved one by one, outside the entry services: store the projects'
         # progress and have the leagues of these departments (the demo's among them: it
         # sets their quotas) recomputed after the commit, as the services would.
