@@ -408,8 +408,9 @@ def test_user_without_role_gets_a_polite_page(client, db):
         # 商务局 too) = 12 (the session is saved once a minute, not here)
         ("liaison", 12),
         # session, user, person + liaison_for, pending milestones, pending receipts,
-        # active competitions = 7
-        ("office", 7),
+        # pending visits (added for issue 20: visits are reviewed too), active
+        # competitions = 8
+        ("office", 8),
         # session, user, person + liaison_for, active competition, today's snapshot rows
         # joined to their departments = 6
         ("leader", 6),
