@@ -265,3 +265,16 @@ def test_late_counts_per_department_by_the_day_it_happened(commerce, finance, se
     wider = late_counts([commerce.pk, finance.pk], date(2026, 5, 1), date(2026, 6, 30))
     assert wider == {commerce.pk: 1, finance.pk: 1}
     assert late_counts([], date(2026, 6, 1), date(2026, 6, 30)) == {}
+
+
+def test_the_visit_list_filters_by_status_and_late_entry(liaison, commerce):
+    on_time = make_visit(commerce, date(2026, 6, 25), status=PENDING, investor_org="准时公司")
+    typed_on(on_time, date(2026, 6, 26))
+    late = make_visit(commerce, date(2026, 6, 1), investor_org="补录公司")
+    typed_on(late, date(2026, 6, 30))
+    client = login(liaison)
+    url = reverse("projects:visit_list")
+    pending = page(client.get(url, {"status": "pending"}))
+    assert "准时公司" in pending and "补录公司" not in pending
+    lates = page(client.get(url, {"late": "true"}))
+    assert "补录公司" in lates and "准时公司" not in lates
