@@ -32,6 +32,7 @@ AUDITED: dict[str, str] = {
     "projects.Milestone": "project",
     "projects.Receipt": "project",
     "projects.Visit": "department_id",
+    "projects.EvidencePolicy": "",
     "competition.Quota": "department_id",
     "competition.MetricWeight": "",
     "competition.Competition": "",

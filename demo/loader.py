@@ -33,6 +33,7 @@ from competition.models import DEFAULT_WEIGHTS, Competition, MetricWeight, Quota
 from demo.cards import build_cards
 from demo.duplicates import decide_duplicate, plan_duplicate
 from demo.notifications import add_demo_notifications, delete_demo_notifications
+from demo.review import add_review_examples
 from departments.models import Department, DepartmentGroup, Person
 from projects import services as project_services
 from projects.models import (
@@ -684,6 +685,7 @@ class _Builder:
                 ),
                 by=logged_by,
             )
+        add_review_examples(today=self.today, departments=departments, users=users)
         # The records were saved one by one, outside the entry services: store the projects'
         # progress and have the leagues of these departments (the demo's among them: it
         # sets their quotas) recomputed after the commit, as the services would.

@@ -24,7 +24,7 @@ from demo.loader import (
     build_demo,
     expected_totals,
 )
-from departments.models import Person
+from departments.models import Department, Person
 from departments.roles import roles_of
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit, validate_code
 from projects.rules import first_backward_pair
@@ -58,7 +58,8 @@ def count_by_hand(competition, *, as_of):
     """DOMAIN.md's counting rule, written again record by record, to cross-check the engine."""
     start, end = competition.start_date, min(as_of, competition.end_date)
     by_department = defaultdict(Counter)
-    for visit in Visit.objects.filter(occurred_on__gte=start, occurred_on__lte=end):
+    visits = Visit.objects.filter(occurred_on__gte=start, occurred_on__lte=end)
+    for visit in visits.filter(status=ReviewStatus.VERIFIED):
         by_department[visit.department_id]["visit_batches"] += 1
         by_department[visit.department_id]["visitors"] += visit.persons
     for project in Project.objects.prefetch_related("milestones", "receipts"):
@@ -211,7 +212,7 @@ def test_the_demo_has_the_cases_the_pages_show(demo):
     assert Project.objects.reward_eligible().count() >= 2
     # Major but not eligible: the thresholds are visible in the data.
     assert Project.objects.major().exclude(id__in=Project.objects.reward_eligible()).exists()
-    for model in (Milestone, Receipt):
+    for model in (Milestone, Receipt, Visit):
         assert model.objects.filter(status=ReviewStatus.PENDING).exists()
         returned = model.objects.filter(status=ReviewStatus.RETURNED)
         assert returned.exists() and not returned.filter(return_reason="").exists()
@@ -273,3 +274,27 @@ def test_the_demo_has_past_cards_rectifications_and_honours(demo):
     # The cards are read off the league: the speech's figures are untouched.
     league = compute_league(competition, as_of=today)
     assert all(league.totals[m] == v for m, v in SPEECH_FIGURES.items())
+
+
+def test_the_demo_shows_late_entries_and_visits_under_review(demo):
+    """Issue 20: a few 补录 records of each kind, and pending and returned visits that do
+    not move the speech's figures (the league test above holds them)."""
+    from projects.lateness import late_counts, late_entry_q
+
+    competition, _ = demo
+    for model in (Milestone, Receipt, Visit):
+        assert model.objects.filter(late_entry_q()).exists(), model
+    late = late_counts(
+        Department.objects.values_list("id", flat=True),
+        competition.start_date - timedelta(days=365),
+        timezone.localdate(),
+    )
+    # A few, not every record the demo saved at once: the others are dated as typed on time.
+    assert sum(late.values()) == sum(
+        model.objects.filter(late_entry_q()).count() for model in (Milestone, Receipt, Visit)
+    )
+    assert 3 <= sum(late.values()) <= 10
+    counted = Visit.objects.filter(
+        status=ReviewStatus.VERIFIED, occurred_on__gte=competition.start_date
+    )
+    assert counted.count() == SPEECH_FIGURES["visit_batches"]

@@ -33,7 +33,8 @@ from competition.models import Rectification, Report, YellowCard
 from notifications.models import Notification
 from notifications.services import notify
 from projects.forms import version_of
-from projects.models import Milestone, Receipt, Stage
+from projects.models import EvidencePolicy, Milestone, Receipt, Stage, Visit
+from projects.services import policy_rows
 from tests.conftest import make_competition, make_project, make_visit
 from web.access import declaration, public, require
 
@@ -82,6 +83,15 @@ TABLE = [
     ("projects:visit_list", "GET", None, "302 403 403 200 200 200 200", None),
     ("projects:visit_create", "GET", None, "302 403 403 200 200 200 403", None),
     ("projects:visit_edit", "GET", "visit", "302 403 403 200 404 200 403", "302 403 403 404 200 200 403"),
+    ("projects:visit_detail", "GET", "visit", "302 403 403 200 404 200 200", "302 403 403 404 200 200 200"),
+    # Visits are reviewed as milestones and receipts are (issue 20)
+    ("projects:evidence", "GET", "pending_visit", "302 403 403 200 404 200 200", "302 403 403 404 200 200 200"),
+    ("projects:verify", "POST", "pending_visit", "302 403 403 403 403 302 403", "302 403 403 403 403 302 403"),
+    ("projects:return", "POST", "pending_visit", "302 403 403 403 403 302 403", "302 403 403 403 403 302 403"),
+    ("projects:resubmit", "POST", "returned_visit", "302 403 403 302 404 302 403", "302 403 403 404 302 302 403"),
+    # The evidence policy: the office only
+    ("projects:evidence_policy", "GET", None, "302 403 403 403 403 200 403", None),
+    ("projects:evidence_policy", "POST", None, "302 403 403 403 403 302 403", None),
     ("projects:lead_list", "GET", None, "302 403 403 200 200 200 200", None),
     ("projects:lead_create", "GET", None, "302 403 200 200 200 200 403", None),
     ("projects:my_leads", "GET", None, "302 403 200 200 200 200 403", None),
@@ -203,7 +213,17 @@ def _records(department):
     receipt.evidence.save("r.pdf", ContentFile(PDF), save=False)
     receipt.save()
     visit = make_visit(department, date(2026, 3, 2))
+    pending_visit = Visit(
+        department=department, occurred_on=date(2026, 3, 3), investor_org="客商", persons=2
+    )
+    pending_visit.evidence.save("v.pdf", ContentFile(PDF), save=False)
+    pending_visit.save()
+    returned_visit = make_visit(
+        department, date(2026, 3, 4), status="returned", return_reason="人数不符"
+    )
     return {
+        "pending_visit": pending_visit,
+        "returned_visit": returned_visit,
         "department": department,
         "project": project,
         "milestone": pending,
@@ -250,7 +270,13 @@ def _request(name, method, about, objects):
     """(url, POST data) for one row of the table."""
     record = objects.get(about)
     competition = objects["competition"]
-    kind = {"milestone": "milestone", "receipt": "receipt", "returned": "milestone"}.get(about)
+    kind = {
+        "milestone": "milestone",
+        "receipt": "receipt",
+        "returned": "milestone",
+        "pending_visit": "visit",
+        "returned_visit": "visit",
+    }.get(about)
     if name in {"projects:evidence", "projects:resubmit", "projects:verify", "projects:return"}:
         args = [kind, record.pk]
     elif name == "honour_basics":
@@ -274,6 +300,12 @@ def _request(name, method, about, objects):
         data |= {"industry": "industrial", "loaded_at": version_of(project.updated_at)}
     elif name == "projects:lost":
         data = {"lost_on": "2026-04-01", "lost_reason": "转投外省"}
+    elif name == "projects:evidence_policy":
+        rows = policy_rows()
+        data = {"form-TOTAL_FORMS": len(rows), "form-INITIAL_FORMS": len(rows)}
+        for i, row in enumerate(rows):
+            data |= {f"form-{i}-id": row.pk, f"form-{i}-document": row.document or "材料"}
+            data |= {f"form-{i}-required": "on"}
     elif name == "set_language":
         data = {"language": "en", "next": "/"}
     elif name == "rectification_submit":
@@ -289,7 +321,7 @@ def _state(objects):
     """What a refused request must leave as it was."""
     project = type(objects["project"]).objects.get(pk=objects["project"].pk)
     account = User.objects.get(pk=objects["account"].pk)
-    records = ("milestone", "returned", "receipt")
+    records = ("milestone", "returned", "receipt", "pending_visit", "returned_visit")
     return (
         project.name,
         project.lost_on,
@@ -297,6 +329,7 @@ def _state(objects):
         account.is_active,
         account.password,
         objects["notification"].__class__.objects.get(pk=objects["notification"].pk).read_at,
+        *EvidencePolicy.objects.order_by("kind").values_list("required", "document"),
         *Report.objects.order_by("issue_number").values_list("status", flat=True),
         Report.objects.count(),
         *Rectification.objects.order_by("pk").values_list("status", "measures"),

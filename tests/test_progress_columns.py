@@ -437,7 +437,8 @@ def _apply(data, office, projects) -> None:
         elif record is None:
             return
         elif kind == "verify":
-            services.verify(record, by=office)
+            # These records carry no evidence: the policy wants a reason (issue 20).
+            services.verify(record, by=office, without_evidence_reason="原件现场核验")
         elif kind == "return":
             services.return_record(record, by=office, reason="退回")
         elif kind == "resubmit":

@@ -824,6 +824,7 @@ def pack_content(competition: Competition, *, as_of: date) -> PackContent:
     if window.started:
         for visit in Visit.objects.filter(
             department_id__in=department_ids,
+            status__in=counted_statuses(competition),
             occurred_on__gte=window.start,
             occurred_on__lte=window.end,
         ).order_by("occurred_on", "id"):

@@ -393,7 +393,10 @@ def tally_records(
     day = ["occurred_on"] if by_date else []
     for row in (
         Visit.objects.filter(
-            department_id__in=department_ids, occurred_on__gte=start, occurred_on__lte=end
+            department_id__in=department_ids,
+            status__in=statuses,
+            occurred_on__gte=start,
+            occurred_on__lte=end,
         )
         .values("department_id", *day)
         .annotate(batches=Count("id"), persons=Sum("persons"))
@@ -684,7 +687,10 @@ def counted_visits(
     if not window.started:
         return Visit.objects.none()
     return Visit.objects.filter(
-        department_id=department_id, occurred_on__gte=window.start, occurred_on__lte=window.end
+        department_id=department_id,
+        status__in=counted_statuses(competition),
+        occurred_on__gte=window.start,
+        occurred_on__lte=window.end,
     )
 
 
