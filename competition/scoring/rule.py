@@ -682,13 +682,13 @@ def counted_visits(
     statuses: Sequence[str] | None = None,
 ) -> QuerySet[Visit]:
     """The visits behind one department's visit figures. `statuses` as for
-    `counted_projects`: visits are not reviewed yet, so every visit counts whatever they are."""
+    `counted_projects`: visits are reviewed as milestones and receipts are."""
     window = window_for(competition, as_of=as_of)
     if not window.started:
         return Visit.objects.none()
     return Visit.objects.filter(
         department_id=department_id,
-        status__in=counted_statuses(competition),
+        status__in=list(statuses or counted_statuses(competition)),
         occurred_on__gte=window.start,
         occurred_on__lte=window.end,
     )
