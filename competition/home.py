@@ -148,6 +148,8 @@ class DepartmentSummary:
     pending_receipts: int = 0
     returned_milestones: int = 0
     returned_receipts: int = 0
+    pending_visits: int = 0
+    returned_visits: int = 0
     # Milestones and receipts awaiting verification or returned: returned first (capped).
     records: list[OpenRecord] = field(default_factory=list)
     # 还需 / 日均 and the yellow-line plan, and 报送数 / 核实数 (issue #20): from `standing`.
@@ -156,7 +158,7 @@ class DepartmentSummary:
 
     @property
     def pending_total(self) -> int:
-        return self.pending_milestones + self.pending_receipts
+        return self.pending_milestones + self.pending_receipts + self.pending_visits
 
     @property
     def records_key(self) -> str:
@@ -181,7 +183,7 @@ class DepartmentSummary:
 
     @property
     def returned_total(self) -> int:
-        return self.returned_milestones + self.returned_receipts
+        return self.returned_milestones + self.returned_receipts + self.returned_visits
 
     @property
     def points_to_yellow_line(self) -> Decimal | None:
@@ -262,6 +264,15 @@ def liaison_home(
         for row in counts:
             summary = summaries[row["project__department_id"]]
             setattr(summary, f"{row['status']}_{kind}", row["n"])
+    # Visits are reviewed too (issue 20): counted here, listed on the visit list.
+    visit_counts = (
+        Visit.objects.filter(department_id__in=summaries, status__in=open_statuses)
+        .order_by()
+        .values("department_id", "status")
+        .annotate(n=Count("id"))
+    )
+    for row in visit_counts:
+        setattr(summaries[row["department_id"]], f"{row['status']}_visits", row["n"])
 
     returned_first = Case(
         When(status=ReviewStatus.RETURNED, then=Value(0)),

@@ -277,6 +277,29 @@ def test_liaison_sees_own_department_row_of_the_league(client, liaison, records,
 
 
 @pytest.mark.django_db
+def test_liaison_sees_pending_and_returned_visits_with_a_link(client, liaison, records, commerce):
+    from projects.models import Visit
+    from tests.conftest import make_visit
+
+    make_visit(commerce, TODAY, status="pending", investor_org="待核客商")
+    returned = make_visit(commerce, TODAY, status="pending", investor_org="退回客商")
+    Visit.objects.filter(pk=returned.pk).update(status="returned", return_reason="人数不符")
+
+    response = _login(client, liaison).get(reverse("home"))
+
+    [summary] = response.context["departments"]
+    assert (summary.pending_visits, summary.returned_visits) == (1, 1)
+    page = response.content.decode()
+    assert "客商接待：待核实1条，已退回1条。" in page
+    link = f"{reverse('projects:visit_list')}?department={commerce.pk}&amp;status=returned"
+    assert link in page
+    listed = client.get(link.replace("&amp;", "&"))
+    listed_page = listed.content.decode()
+    assert listed.status_code == 200
+    assert "退回客商" in listed_page and "待核客商" not in listed_page
+
+
+@pytest.mark.django_db
 def test_liaison_below_the_line_sees_the_card_and_the_distance(client, other_liaison, records):
     response = _login(client, other_liaison).get(reverse("home"))
     [summary] = response.context["departments"]
@@ -408,9 +431,10 @@ def test_user_without_role_gets_a_polite_page(client, db):
         # counts, milestone and receipt lists, their own leads (a liaison is staff of
         # 商务局 too) = 12 (the session is saved once a minute, not here); issue #20 adds
         # the metric weights (the pace's yellow-line plan) and the reported figures the
-        # league does not count (visits, milestones and receipts: 2), and the unread
-        # notifications count = 16
-        ("liaison", 16),
+        # league does not count (visits, milestones and receipts: 2), the unread
+        # notifications count, and the pending and returned visits by status (visits are
+        # reviewed too) = 17
+        ("liaison", 17),
         # session, user, person + liaison_for, pending milestones, pending receipts,
         # pending visits (added for issue 20: visits are reviewed too), active
         # competitions, unread count = 9
