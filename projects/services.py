@@ -459,7 +459,7 @@ def _name_evidence(record: Milestone | Receipt | Visit) -> None:
     file = record.evidence
     if not file:
         record.evidence_name = ""
-    elif not file._committed:  # a new upload, not yet in storage (as FileField.pre_save asks)
+    elif not file._committed:  # a new upload, not yet stored (what FileField checks)
         record.evidence_name = evidence.name_upload(file.file)
         file.name = file.file.name
 

@@ -10,7 +10,6 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import A
 
@@ -448,8 +447,8 @@ class DuplicateGroupTable(tables.Table):
         # The office and leaders read every project: each links to its page, where the
         # office decides the credit.
         return format_html_join(
-            mark_safe("<br>"),
-            '<a href="{}">{} {}</a> <span class="muted">· {}{}</span>',
+            "",
+            '<div><a href="{}">{} {}</a> <span class="muted">· {}{}</span></div>',
             (
                 (
                     reverse("projects:detail", args=[p.pk]),

@@ -56,13 +56,15 @@ def installation(commerce, finance, liaison, office):
         )
     MetricWeight.objects.create(competition=comp, metric="signed_projects", weight=Decimal(30))
     p1 = make_project(commerce, code="SW-001", planned_investment=Decimal("6000"))
-    m = make_milestone(p1, Stage.INTENT, date(2026, 5, 10))
+    m = make_milestone(p1, Stage.INTENT, date(2026, 5, 10), evidence="")
     m.evidence.save("意向书.pdf", ContentFile(PDF))
-    make_milestone(p1, Stage.SIGNED, date(2026, 6, 1))
-    make_receipt(p1, date(2026, 6, 10), amount="300.50")
+    make_milestone(p1, Stage.SIGNED, date(2026, 6, 1), evidence="")
+    make_receipt(p1, date(2026, 6, 10), amount="300.50", evidence="")
     p2 = make_project(finance, code="CZ-001")
-    make_milestone(p2, Stage.SIGNED, date(2026, 6, 5), status="pending")
-    make_milestone(make_project(finance, code="CZ-002"), Stage.INTENT, date(2026, 5, 20))
+    make_milestone(p2, Stage.SIGNED, date(2026, 6, 5), status="pending", evidence="")
+    make_milestone(
+        make_project(finance, code="CZ-002"), Stage.INTENT, date(2026, 5, 20), evidence=""
+    )
     for day in (3, 9, 15):
         make_visit(commerce, date(2026, 6, day), persons=day)
     make_visit(finance, date(2026, 6, 20))

@@ -172,9 +172,10 @@ def typed_on(record, day: date):
 
 def test_basics_and_notable_results_are_read_from_the_records(comp, commerce, finance):
     major = make_project(commerce, "C1", planned_investment=Decimal(6000))
-    intent = make_milestone(major, Stage.INTENT, date(2026, 3, 2))
+    intent = make_milestone(major, Stage.INTENT, date(2026, 3, 2), evidence="")
     typed_on(intent, date(2026, 3, 20))  # 18 days later: 补录
-    make_milestone(major, Stage.SIGNED, date(2026, 4, 27))  # in the week, no evidence
+    # in the week, no evidence
+    make_milestone(major, Stage.SIGNED, date(2026, 4, 27), evidence="")
     returned = make_receipt(major, date(2026, 4, 28))
     type(returned).objects.filter(pk=returned.pk).update(status="returned", return_reason="不清")
     visit = make_visit(commerce, date(2026, 3, 5))
@@ -217,7 +218,7 @@ def test_links_open_only_what_the_role_may_open(client, comp, commerce, other_li
 
 def test_the_basics_page_lists_the_records_behind_the_figures(client, comp, commerce, liaison):
     project = make_project(commerce, "C1")
-    late = make_milestone(project, Stage.INTENT, date(2026, 3, 2))
+    late = make_milestone(project, Stage.INTENT, date(2026, 3, 2), evidence="")
     typed_on(late, date(2026, 4, 1))
     client.force_login(liaison)
     page = client.get(reverse("honour_basics", args=[comp.pk, commerce.pk])).content.decode()
