@@ -201,3 +201,12 @@ def stored_versions(competition: Competition, *, dates) -> dict[date, int]:
         .order_by()
     )
     return {r["as_of"]: r["version"] for r in rows}
+
+
+def league_of_version(competition: Competition, *, as_of: date, version: int | None) -> League:
+    """league_to_show when stored_versions has said whether `as_of` has a snapshot: its
+    rows when `version` names one (one query), else computed live without looking for rows
+    again (a snapshot stored in between is the same figures, read on the next request)."""
+    if version is not None and (league := stored_league(competition, as_of=as_of)):
+        return league
+    return compute_league(competition, as_of=as_of)
