@@ -331,12 +331,13 @@ def _more_departments(comp, n):
 
 # session, user, person + liaison departments (roles: 2), the form's competition, the
 # versions of the date's and last week's snapshots (one query), the form's competition
-# choices (2: the required select reads its first choice) and group choices: a page whose
-# drawn table is cached reads no snapshot row.
-STORED_LEAGUE_QUERIES = 9
-# When the table is drawn: also the snapshot rows joined to their departments and groups
-# (last week's ranks are read only when last week has a snapshot: not here).
-DRAWN_LEAGUE_QUERIES = STORED_LEAGUE_QUERIES + 1
+# and group choices (read for the drawn form's key, web.forms): a page whose drawn table
+# and form are cached reads no snapshot row and draws no option.
+STORED_LEAGUE_QUERIES = 8
+# When both are drawn: also the snapshot rows joined to their departments and groups
+# (last week's ranks are read only when last week has a snapshot: not here), and the
+# form's choices again (3: the required select reads its first choice).
+DRAWN_LEAGUE_QUERIES = STORED_LEAGUE_QUERIES + 1 + 3
 
 
 @pytest.mark.parametrize("more", [0, 30])
@@ -358,7 +359,7 @@ def test_league_page_query_count_is_constant(client, comp, leader, django_assert
         client.get("/league/", {**params, "group": group.pk})
 
 
-# As a cached table above (the versions find none, so no row is read), plus
+# As above with the form cached (the versions find none, so no row is read), plus
 # compute_league's: quotas with their departments, weights, visits by department, stage
 # figures by department (4).
 LIVE_LEAGUE_QUERIES = STORED_LEAGUE_QUERIES + 4
@@ -464,3 +465,17 @@ def test_scores_read_as_percentages_with_one_decimal(client, comp, leader):
     page = get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF).content.decode()
     assert re.search(r"\d+\.\d%</td>", page)
     assert not re.search(r">\d\.\d{4}<", page)  # never the 4-decimal ratio on a page
+
+
+def test_the_drawn_form_shows_a_new_competition_and_the_chosen_date(client, comp, leader):
+    """The parameters form is kept under its values and choices (web.forms.form_cache_key):
+    a competition added and another date show at once."""
+    params = {"competition": comp.pk, "as_of": AS_OF}
+    get(client, leader, "/league/", **params)
+    Competition.objects.create(
+        name="第二届竞赛", start_date=date(2026, 1, 1), end_date=date(2026, 2, 1)
+    )
+    page = client.get("/league/", params).content.decode()
+    assert "第二届竞赛" in page and 'value="2026-01-10"' in page
+    page = client.get("/league/", {**params, "as_of": "2026-01-12"}).content.decode()
+    assert 'value="2026-01-12"' in page
