@@ -32,11 +32,14 @@ AUDITED: dict[str, str] = {
     "projects.Milestone": "project",
     "projects.Receipt": "project",
     "projects.Visit": "department_id",
+    "projects.EvidencePolicy": "",
     "competition.Quota": "department_id",
     "competition.MetricWeight": "",
     "competition.Competition": "",
     "departments.Department": "id",
     "departments.Person": "department_id",
+    "competition.YellowCard": "department_id",
+    "competition.Rectification": "card",
 }
 AUDITED_LABELS = frozenset(AUDITED)
 
@@ -108,6 +111,12 @@ def _department_expression(label: str):
         project = apps.get_model("projects", "Project")
         return Subquery(
             project.objects.filter(pk=OuterRef("project_id")).values("department_id")[:1],
+            output_field=IntegerField(),
+        )
+    if how == "card":  # a 整改 report: the department of its yellow card
+        card = apps.get_model("competition", "YellowCard")
+        return Subquery(
+            card.objects.filter(pk=OuterRef("card_id")).values("department_id")[:1],
             output_field=IntegerField(),
         )
     if how:

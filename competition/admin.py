@@ -12,7 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from competition import services
-from competition.models import Competition, MetricWeight, Quota, Report, Snapshot
+from competition.models import (
+    Competition,
+    MetricWeight,
+    Quota,
+    Rectification,
+    Report,
+    Snapshot,
+    YellowCard,
+)
 from departments.admin import CachedDepartmentChoicesMixin
 from web.dates import BoundedDateField
 
@@ -194,3 +202,39 @@ class ReportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    """Written only by competition.cards (bulletins and the 整改 pages): read here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(YellowCard)
+class YellowCardAdmin(ReadOnlyAdmin):
+    list_display = [
+        "department",
+        "competition",
+        "issued_on",
+        "consecutive_issues",
+        "lifted_on",
+        "rectification_due_on",
+    ]
+    list_filter = ["competition", "lifted_on"]
+    search_fields = ["department__name"]
+    list_select_related = ["department", "competition"]
+
+
+@admin.register(Rectification)
+class RectificationAdmin(ReadOnlyAdmin):
+    list_display = ["card", "status", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at"]
+    list_filter = ["status"]
+    search_fields = ["card__department__name", "measures"]
+    list_select_related = ["card__department", "submitted_by", "reviewed_by"]

@@ -30,7 +30,7 @@ from competition.scoring import DepartmentResult, League, window_for
 from competition.scoring.pace import DepartmentPace, department_pace
 from competition.scoring.reported import ReportedLine, reported_and_verified
 from departments.models import Department
-from projects.models import NO_STAGE, Milestone, Project, Receipt, ReviewStatus, Stage
+from projects.models import NO_STAGE, Milestone, Project, Receipt, ReviewStatus, Stage, Visit
 
 # Home pages show verified progress: what the office has checked.
 VERIFIED_ONLY = (ReviewStatus.VERIFIED,)
@@ -326,19 +326,20 @@ class OfficeHome:
     pending_receipts: int
     oldest_pending: datetime | None
     competitions: list[CompetitionStatus]
+    pending_visits: int = 0
 
     @property
     def pending_total(self) -> int:
-        return self.pending_milestones + self.pending_receipts
+        return self.pending_milestones + self.pending_receipts + self.pending_visits
 
 
 def office_home(*, today: date) -> OfficeHome:
     """Verification queue size over all departments, and every active competition.
 
-    Queries: pending milestones, pending receipts, active competitions (3).
+    Queries: pending milestones, pending receipts, pending visits, active competitions (4).
     """
     pending = {}
-    for model in (Milestone, Receipt):
+    for model in (Milestone, Receipt, Visit):
         pending[model] = model.objects.filter(status=ReviewStatus.PENDING).aggregate(
             n=Count("id"), oldest=Min("created_at")
         )
@@ -351,6 +352,7 @@ def office_home(*, today: date) -> OfficeHome:
     return OfficeHome(
         pending_milestones=pending[Milestone]["n"],
         pending_receipts=pending[Receipt]["n"],
+        pending_visits=pending[Visit]["n"],
         oldest_pending=min(oldest, default=None),
         competitions=[
             CompetitionStatus(

@@ -78,6 +78,35 @@ class Competition(models.Model):
         validators=[MinValueValidator(1, message=_("印数至少为1。"))],
         help_text=_("版记中的“共印N份”；留空则不印。"),
     )
+    # 红黑榜 (competition.honours, README "红黑榜"): how many departments the 红榜 names by
+    # score, and the 基础工作 thresholds (timely entry, evidence, returns fixed).
+    honour_top = models.PositiveSmallIntegerField(
+        _("红榜名额"), default=5, help_text=_("红榜按得分列出的前几名部门。")
+    )
+    basics_late_max = models.DecimalField(
+        _("补录占比上限"),
+        default=Decimal("0.30"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("补录记录占比高于此值为基础工作不达标，如0.30即30%。"),
+        **RATIO,
+    )
+    basics_evidence_min = models.DecimalField(
+        _("佐证齐全率下限"),
+        default=Decimal("0.80"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("计入成绩的节点和到账中有佐证材料的占比低于此值为不达标。"),
+        **RATIO,
+    )
+    basics_returned_max = models.PositiveIntegerField(
+        _("退回未改上限"),
+        default=0,
+        help_text=_("退回后仍未修改的记录多于此数为不达标。"),
+    )
+    basics_blacklist = models.BooleanField(
+        _("基础工作不达标单独列入黑榜"),
+        default=False,
+        help_text=_("不勾选时，基础工作不达标只使部门不能上红榜，并在黑榜原因中注明。"),
+    )
     # Set when a counted record changes; cleared by the recompute that picks it up.
     # `stale_from` is the earliest date whose snapshots no longer match the records.
     stale_from = models.DateField(_("待重算起始日"), null=True, blank=True, editable=False)
@@ -311,3 +340,128 @@ class Report(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class YellowCard(models.Model):
+    """A yellow card (黄牌警告) issued to a department at a bulletin, until a bulletin lifts it.
+
+    Written only by competition.cards.sync_cards, from the league of the bulletin's date:
+    one card per department while it stays carded issue after issue (连续N期 counts those
+    bulletins), lifted (`lifted_on`, the bulletin's date) by the first bulletin that no
+    longer cards it. A 整改 report is due `rectification_due_on` (CARD_RECTIFICATION_DAYS
+    after the card).
+    """
+
+    competition = models.ForeignKey(
+        Competition, verbose_name=_("竞赛"), on_delete=models.CASCADE, related_name="yellow_cards"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("部门"), on_delete=models.PROTECT, related_name="yellow_cards"
+    )
+    # RESTRICT, not PROTECT: deleting the competition deletes its bulletins and cards together.
+    issued_report = models.ForeignKey(
+        Report, verbose_name=_("发出期"), on_delete=models.RESTRICT, related_name="cards_issued"
+    )
+    issued_on = models.DateField(_("发出日期"))
+    score_at_issue = models.DecimalField(_("发出时得分"), max_digits=20, decimal_places=12)
+    last_report = models.ForeignKey(
+        Report, verbose_name=_("最近一期"), on_delete=models.RESTRICT, related_name="+"
+    )
+    last_score = models.DecimalField(_("最近得分"), max_digits=20, decimal_places=12)
+    consecutive_issues = models.PositiveIntegerField(_("连续期数"), default=1)
+    rectification_due_on = models.DateField(_("整改期限"))
+    lifted_report = models.ForeignKey(
+        Report,
+        verbose_name=_("撤销期"),
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="cards_lifted",
+    )
+    lifted_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    score_at_lift = models.DecimalField(
+        _("撤销时得分"), max_digits=20, decimal_places=12, null=True, blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-issued_on", "department__order", "department__name"]
+        verbose_name = _("黄牌记录")
+        verbose_name_plural = _("黄牌记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["competition", "department"],
+                condition=models.Q(lifted_on__isnull=True),
+                name="one_open_card_per_department",
+            ),
+            models.UniqueConstraint(
+                fields=["issued_report", "department"], name="one_card_per_issue"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.issued_on} 黄牌"
+
+    @property
+    def is_open(self) -> bool:
+        return self.lifted_on is None
+
+
+class Rectification(models.Model):
+    """A department's 整改 report for a yellow card: submitted, then accepted or returned.
+
+    One per card; a returned report is corrected and submitted again in the same row (its
+    history keeps every version). Written only by competition.cards.
+    """
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("待审核")
+        RETURNED = "returned", _("退回待改")
+        ACCEPTED = "accepted", _("已通过")
+
+    card = models.OneToOneField(
+        YellowCard, verbose_name=_("黄牌"), on_delete=models.CASCADE, related_name="rectification"
+    )
+    measures = models.TextField(_("整改措施"), max_length=4000)
+    attachment = models.FileField(_("附件"), upload_to="rectifications/%Y/%m/", blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.SUBMITTED
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("提交时间"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退回原因"), blank=True, max_length=1000)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["submitted_at"]
+        verbose_name = _("整改报告")
+        verbose_name_plural = _("整改报告")
+        indexes = [
+            # The office's queue: only the submitted ones, oldest first.
+            models.Index(
+                fields=["submitted_at"],
+                condition=models.Q(status="submitted"),
+                name="rectification_queue",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card} 整改 {self.get_status_display()}"

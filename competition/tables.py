@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from competition import charts
+from competition.cards import rectification_state, state_label
 from competition.league.rows import HEADERS, league_row, plain_decimal
 from competition.models import Metric
 
@@ -275,3 +276,95 @@ class FunnelTable(tables.Table):
     def __init__(self, rows, *, competition, as_of, window, **kwargs):
         super().__init__(rows, **kwargs)
         self.competition, self.as_of, self.window = competition, as_of, window
+
+
+# 黄牌记录 and 整改 (competition.cards) ------------------------------------------------------
+class CardTable(tables.Table):
+    """Yellow cards: when issued and at which bulletin, 连续N期, lifted, 整改.
+
+    Reads the card's competition, department, bulletins and 整改 from the view's
+    select_related: the same queries for any number of rows.
+    """
+
+    department = tables.Column(
+        verbose_name=_("部门"), accessor="department__name", order_by="department__order"
+    )
+    issued_on = tables.Column(verbose_name=_("发出"), attrs={"td": {"class": "nowrap"}})
+    score_at_issue = tables.Column(verbose_name=_("发出时得分"), attrs={"td": {"class": "num"}})
+    consecutive_issues = tables.Column(verbose_name=_("连续期数"), attrs={"td": {"class": "num"}})
+    lifted_on = tables.Column(
+        verbose_name=_("撤销"), default="—", attrs={"td": {"class": "nowrap"}}
+    )
+    rectification_due_on = tables.Column(
+        verbose_name=_("整改期限"), attrs={"td": {"class": "nowrap"}}
+    )
+    rectification = tables.Column(verbose_name=_("整改"), empty_values=(), orderable=False)
+
+    class Meta:
+        attrs = {"class": "table"}
+        order_by = ("-issued_on",)
+
+    def __init__(self, *args, today, **kwargs):
+        self.today = today
+        super().__init__(*args, **kwargs)
+
+    def render_department(self, value, record):
+        return format_html('<a href="{}">{}</a>', reverse("card_detail", args=[record.pk]), value)
+
+    def render_issued_on(self, value, record):
+        return format_html(
+            '{}<br><span class="muted small">{}</span>',
+            value.isoformat(),
+            _("第%(n)s期") % {"n": record.issued_report.issue_number},
+        )
+
+    def render_score_at_issue(self, value):
+        return charts.percent(value)
+
+    def render_consecutive_issues(self, value):
+        return _("连续%(n)s期") % {"n": value}
+
+    def render_lifted_on(self, value, record):
+        return format_html(
+            '{}<br><span class="muted small">{}</span>',
+            value.isoformat(),
+            _("第%(n)s期") % {"n": record.lifted_report.issue_number},
+        )
+
+    def render_rectification_due_on(self, value):
+        return value.isoformat()
+
+    def render_rectification(self, record):
+        state = rectification_state(record, today=self.today)
+        return format_html('<span class="badge badge-{}">{}</span>', state, state_label(state))
+
+
+class RectificationQueueTable(tables.Table):
+    """The office's queue of submitted 整改, oldest first."""
+
+    department = tables.Column(verbose_name=_("部门"), accessor="card__department__name")
+    issued_on = tables.Column(verbose_name=_("黄牌日期"), accessor="card__issued_on")
+    consecutive = tables.Column(verbose_name=_("连续期数"), accessor="card__consecutive_issues")
+    submitted_at = tables.DateTimeColumn(verbose_name=_("提交时间"), format="Y-m-d H:i")
+    measures = tables.Column(verbose_name=_("整改措施"), orderable=False)
+    review = tables.Column(verbose_name=_("审核"), empty_values=(), orderable=False)
+
+    class Meta:
+        attrs = {"class": "table"}
+        order_by = ("submitted_at",)
+
+    def render_issued_on(self, value):
+        return value.isoformat()
+
+    def render_consecutive(self, value):
+        return _("连续%(n)s期") % {"n": value}
+
+    def render_measures(self, value):
+        return value if len(value) <= 60 else value[:60] + "…"
+
+    def render_review(self, record):
+        return format_html(
+            '<a class="btn" href="{}">{}</a>',
+            reverse("card_detail", args=[record.card_id]),
+            _("审核"),
+        )

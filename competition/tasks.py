@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from competition import digest
 from competition.league import recompute
 from competition.reports import service
 
@@ -78,6 +79,12 @@ def weekly_bulletins() -> list[str]:
     requested = service.weekly_bulletins(today=timezone.localdate())
     build_after_commit(report.pk for report, created in requested if created)
     return [str(report.pk) for report, _created in requested]
+
+
+@shared_task(**RELIABLE)
+def weekly_summaries() -> int:
+    """Tell each department's liaisons their week (scheduled by celery beat, Monday)."""
+    return digest.send_weekly_summaries(today=timezone.localdate())
 
 
 # Queueing ---------------------------------------------------------------------------------

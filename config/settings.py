@@ -157,6 +157,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "departments.context_processors.roles",
+                "notifications.context_processors.unread",  # the header's count, lazily
             ],
         },
     },
@@ -377,6 +378,29 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# E-mail (notifications): SMTP when EMAIL_HOST is set, else each message is written to
+# standard error (the console backend). Sent by Celery tasks after commit, never inside
+# a request (notifications.tasks).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive: set one of them.")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "noreply@localhost"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The site's address as users browse to it (https://zsyz.example.gov.cn): e-mails link
+# to the notification's page under it. Empty: e-mails carry no link.
+SITE_URL = os.environ.get("SITE_URL", "").strip()
+
 # Domain thresholds (DOMAIN.md); settings, not constants, because cities differ.
 MAJOR_PROJECT_MIN_INVESTMENT = envdecimal("MAJOR_PROJECT_MIN_INVESTMENT", "5000")
 REWARD_MIN_INVESTMENT = envdecimal("REWARD_MIN_INVESTMENT", "5000")
@@ -392,6 +416,14 @@ if VISIT_MAX_PERSONS < 1:
 LATE_ENTRY_DAYS = envint("LATE_ENTRY_DAYS", 7)
 if LATE_ENTRY_DAYS < 0:
     raise ImproperlyConfigured(f"LATE_ENTRY_DAYS={LATE_ENTRY_DAYS} must not be negative.")
+# 整改 (rectification) of a yellow card is due this many days after the bulletin that
+# issued it; past that, an open card without an accepted or submitted 整改 is overdue
+# (competition.cards) and goes on 黑榜.
+CARD_RECTIFICATION_DAYS = envint("CARD_RECTIFICATION_DAYS", 7)
+if CARD_RECTIFICATION_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"CARD_RECTIFICATION_DAYS={CARD_RECTIFICATION_DAYS} must be at least 1."
+    )
 # A bulletin lists at most this many major (and reward-eligible) projects, largest first;
 # its counts still cover them all. A province-wide competition has thousands.
 REPORT_PROJECT_ROWS = envint("REPORT_PROJECT_ROWS", 100)

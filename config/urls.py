@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
+    path("notifications/", include("notifications.urls")),
     # django.conf.urls.i18n's one URL, spelled out to mark it public.
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -30,7 +30,10 @@ from django.utils import timezone
 
 from competition import services as competition_services
 from competition.models import DEFAULT_WEIGHTS, Competition, MetricWeight, Quota
+from demo.cards import build_cards
 from demo.duplicates import decide_duplicate, plan_duplicate
+from demo.notifications import add_demo_notifications, delete_demo_notifications
+from demo.review import add_review_examples
 from departments.models import Department, DepartmentGroup, Person
 from projects import services as project_services
 from projects.models import (
@@ -455,6 +458,7 @@ def delete_demo() -> None:
     Competition.objects.filter(name=COMPETITION_NAME).delete()
     _demo_projects().delete()
     _demo_visits().delete()
+    delete_demo_notifications(usernames=_demo_usernames())
     # The rebuilt demo is numbered afresh: each counter starts again past the codes
     # that remain (projects.services.next_code), so no number in use is given twice.
     CodeCounter.objects.filter(prefix=project_services.CODE_PREFIX).delete()
@@ -681,6 +685,7 @@ class _Builder:
                 ),
                 by=logged_by,
             )
+        add_review_examples(today=self.today, departments=departments, users=users)
         # The records were saved one by one, outside the entry services: store the projects'
         # progress and have the leagues of these departments (the demo's among them: it
         # sets their quotas) recomputed after the commit, as the services would.
@@ -689,6 +694,9 @@ class _Builder:
         competition_services.records_changed(
             department_ids=[d.pk for d in departments.values()], dates=None
         )
+        # Cards first: the notifications below tell the office and leaders of them.
+        build_cards(competition, today=self.today, usernames=_demo_usernames())
+        add_demo_notifications(competition=competition, users=users, today=self.today)
         counts = {
             "departments": len(departments),
             "projects": len(projects),

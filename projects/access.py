@@ -104,11 +104,15 @@ def get_visit_for_user(request, pk: int) -> tuple[Visit, bool]:
     return visit, roles.can_write_department(visit.department_id)
 
 
-RECORD_KINDS = {"milestone": get_milestone_for_user, "receipt": get_receipt_for_user}
+RECORD_KINDS = {
+    "milestone": get_milestone_for_user,
+    "receipt": get_receipt_for_user,
+    "visit": get_visit_for_user,
+}
 
 
-def get_record_for_user(request, kind: str, pk: int) -> tuple[Milestone | Receipt, bool]:
-    """A milestone or receipt by kind ("milestone" or "receipt"); see the helpers above."""
+def get_record_for_user(request, kind: str, pk: int) -> tuple[Milestone | Receipt | Visit, bool]:
+    """A reviewed record by kind ("milestone", "receipt" or "visit"); see the helpers above."""
     try:
         helper = RECORD_KINDS[kind]
     except KeyError:

@@ -13,9 +13,16 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from departments.admin import CachedDepartmentChoicesMixin
 from projects import services
-from projects.models import Milestone, Project, Receipt, Visit
+from projects.models import EvidencePolicy, Milestone, Project, Receipt, Visit
 
-REVIEW_READONLY = ["logged_by", "reviewed_by", "reviewed_at", "created_at", "updated_at"]
+REVIEW_READONLY = [
+    "logged_by",
+    "reviewed_by",
+    "reviewed_at",
+    "verified_without_evidence_reason",
+    "created_at",
+    "updated_at",
+]
 
 
 class ProjectRecordInline(admin.TabularInline):
@@ -42,7 +49,16 @@ class ReceiptInline(ProjectRecordInline):
 
 class VisitInline(CachedDepartmentChoicesMixin, admin.TabularInline):
     model = Visit
-    fields = ["occurred_on", "department", "investor_org", "persons", "host", "purpose"]
+    fields = [
+        "occurred_on",
+        "department",
+        "investor_org",
+        "persons",
+        "host",
+        "purpose",
+        "status",
+        "return_reason",
+    ]
     extra = 0
     show_change_link = True
 
@@ -162,7 +178,9 @@ class ProjectAdmin(SimpleHistoryAdmin):
         if formset.model is Visit:
             services.delete_visits(formset.deleted_objects, by=request.user)
             for visit in saved:
-                services.save_visit(visit, by=request.user)
+                services.save_visit_as_office(
+                    visit, by=request.user, changed=changed.get(id(visit), ())
+                )
         else:
             services.delete_records(formset.deleted_objects, by=request.user)
             for record in saved:
@@ -229,20 +247,60 @@ class ReceiptAdmin(ReviewedRecordAdmin):
 
 @admin.register(Visit)
 class VisitAdmin(SimpleHistoryAdmin):
-    list_display = ["occurred_on", "department", "investor_org", "persons", "host", "project"]
-    list_filter = ["department"]
+    list_display = [
+        "occurred_on",
+        "department",
+        "investor_org",
+        "persons",
+        "host",
+        "project",
+        "status",
+    ]
+    list_filter = ["status", "department"]
     search_fields = ["investor_org", "host", "purpose", "project__code", "project__name"]
     ordering = ["-occurred_on", "-id"]
     list_select_related = ["department", "project", "logged_by"]
     autocomplete_fields = ["department", "project"]
-    readonly_fields = ["logged_by", "created_at", "updated_at"]
+    readonly_fields = REVIEW_READONLY
     date_hierarchy = "occurred_on"
+    fields = [
+        "occurred_on",
+        "department",
+        "investor_org",
+        "persons",
+        "host",
+        "purpose",
+        "project",
+        "status",
+        "return_reason",
+        "evidence",
+        *REVIEW_READONLY,
+    ]
 
     def save_model(self, request, obj, form, change):
-        services.save_visit(obj, by=request.user)
+        services.save_visit_as_office(obj, by=request.user, changed=form.changed_data)
 
     def delete_model(self, request, obj):
         services.delete_visits([obj], by=request.user)
 
     def delete_queryset(self, request, queryset):
         services.delete_visits(queryset, by=request.user)
+
+
+@admin.register(EvidencePolicy)
+class EvidencePolicyAdmin(SimpleHistoryAdmin):
+    """The same rows as the office's page (projects:evidence_policy), one per kind."""
+
+    list_display = ["kind", "required", "document", "updated_at"]
+    list_editable = ["required", "document"]
+    readonly_fields = ["kind", "updated_at"]
+    fields = ["kind", "required", "document", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False  # one row per kind, made by the migration or the office's page
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.save_policies([obj], by=request.user)

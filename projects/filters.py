@@ -18,10 +18,12 @@ from django_filters.widgets import BooleanWidget, DateRangeWidget, SuffixedMulti
 from departments.models import DepartmentGroup
 from departments.roles import roles_of
 from projects.access import readable_departments
+from projects.lateness import late_entry_q
 from projects.models import (
     Industry,
     Milestone,
     Project,
+    ReviewStatus,
     SourceChannel,
     Stage,
     Visit,
@@ -225,10 +227,20 @@ class VisitFilter(filters.FilterSet):
         exclude=True,
         widget=AnyYesNo,
     )
+    status = filters.ChoiceFilter(
+        label=_("核实状态"),
+        choices=ReviewStatus.choices,
+        empty_label=_("全部"),
+        widget=forms.Select,
+    )
+    late = filters.BooleanFilter(label=_("补录"), method="filter_late", widget=AnyYesNo)
 
     class Meta:
         model = Visit
         fields: list[str] = []
+
+    def filter_late(self, queryset, name, value):
+        return queryset.filter(late_entry_q()) if value else queryset.exclude(late_entry_q())
 
 
 class QueueFilter(filters.FilterSet):

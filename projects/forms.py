@@ -12,11 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from departments.roles import Roles
-from projects import duplicate_lookup, evidence
+from projects import duplicate_lookup, evidence, policy
 from projects.access import lead_departments, writable_departments
 from projects.models import (
     CODE_MAX_LENGTH,
     MONEY_MAX,
+    EvidenceKind,
+    EvidencePolicy,
     Milestone,
     Project,
     Receipt,
@@ -245,12 +247,13 @@ class LostForm(forms.Form):
 
 
 class ReviewedRecordForm(OneTimeSubmission, forms.ModelForm):
-    """Shared by milestones and receipts: evidence checks and the status an edit leads to."""
-
-    evidence_required = True
+    """Shared by milestones, receipts and visits: evidence checks and the status an edit
+    leads to. A file is asked for when the office's evidence policy requires one for the
+    kind of record (projects.policy); otherwise it is welcome but optional."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.policies = policy.current_policies()
         self.original_status = self.instance.status if self.instance.pk else None
         if self.instance.pk:
             del self.fields["submission"]
@@ -271,13 +274,23 @@ class ReviewedRecordForm(OneTimeSubmission, forms.ModelForm):
             evidence.validate_evidence(upload)
         return upload
 
+    def policy_kind(self) -> str | None:
+        """The evidence policy's kind of the record being entered (None: never required)."""
+        raise NotImplementedError
+
     def needs_evidence(self) -> bool:
-        return self.evidence_required
+        return policy.requires_evidence(self.policy_kind(), self.policies)
 
     def clean(self):
         cleaned = super().clean()
         if "evidence" in cleaned and not cleaned["evidence"] and self.needs_evidence():
-            self.add_error("evidence", _("请上传佐证材料。"))
+            document = self.policies[self.policy_kind()].document
+            self.add_error(
+                "evidence",
+                _("请上传佐证材料：%(document)s。") % {"document": document}
+                if document
+                else _("请上传佐证材料。"),
+            )
         # Validate the record as it will be saved: an edited returned record is pending again.
         if self.instance.pk:
             self.instance.status = status_after_edit(
@@ -298,9 +311,9 @@ class MilestoneForm(ReviewedRecordForm):
         fields = ["stage", "occurred_on", "evidence"]
         field_classes = {"occurred_on": BoundedDateField}
 
-    def needs_evidence(self) -> bool:
-        # A lead has nothing to prove yet; every later stage has a document or photo.
-        return self.cleaned_data.get("stage") != Stage.LEAD
+    def policy_kind(self) -> str | None:
+        # A lead has nothing to prove yet (no policy); the later stages follow the policy.
+        return policy.milestone_kind(self.cleaned_data.get("stage"))
 
     def clean(self):
         cleaned = super().clean()
@@ -324,8 +337,11 @@ class ReceiptForm(ReviewedRecordForm):
         widgets = {"amount": _money_widget()}
         field_classes = {"amount": FiniteDecimalField, "occurred_on": BoundedDateField}
 
+    def policy_kind(self) -> str | None:
+        return EvidenceKind.FUNDED
 
-class VisitForm(DuplicateCheck, OneTimeSubmission, forms.ModelForm):
+
+class VisitForm(DuplicateCheck, ReviewedRecordForm):
     class Meta:
         model = Visit
         fields = [
@@ -336,7 +352,9 @@ class VisitForm(DuplicateCheck, OneTimeSubmission, forms.ModelForm):
             "host",
             "purpose",
             "project",
+            "evidence",
         ]
+        labels = {"evidence": _("佐证材料（接待单或照片）")}
         widgets = {
             "occurred_on": DateInput(),
             "persons": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
@@ -354,8 +372,6 @@ class VisitForm(DuplicateCheck, OneTimeSubmission, forms.ModelForm):
         most = settings.VISIT_MAX_PERSONS
         self.fields["persons"].widget.attrs["max"] = most
         self.fields["persons"].help_text = _("每批最多%(n)s人。") % {"n": most}
-        if self.instance.pk:
-            del self.fields["submission"]
         # The department's open projects only (not lost, not yet broken ground): a visit
         # is about a project still being pursued, and a select of every project the
         # department ever had was most of this form's time (each option is rendered
@@ -372,6 +388,9 @@ class VisitForm(DuplicateCheck, OneTimeSubmission, forms.ModelForm):
         )
         self.fields["project"].empty_label = _("（无）")
         self.fields["project"].help_text = _("只列出本部门未流失、未开工的项目。")
+
+    def policy_kind(self) -> str | None:
+        return EvidenceKind.VISIT
 
     def clean(self):
         cleaned = super().clean()
@@ -431,8 +450,34 @@ class ReturnForm(forms.Form):
     )
 
 
+class VerifyForm(forms.Form):
+    """Verify one record; the reason is needed only when it lacks the evidence the policy
+    asks for (projects.services.MissingEvidence)."""
+
+    without_evidence_reason = forms.CharField(
+        label=_("无佐证核实理由"),
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"placeholder": _("缺少佐证仍核实时必填")}),
+    )
+
+
+class EvidencePolicyForm(forms.ModelForm):
+    """One row of the office's evidence policy page."""
+
+    class Meta:
+        model = EvidencePolicy
+        fields = ["required", "document"]
+
+
+EvidencePolicyFormSet = forms.modelformset_factory(
+    EvidencePolicy, form=EvidencePolicyForm, extra=0, can_delete=False
+)
+
+
 class BulkReviewForm(forms.Form):
-    """Selected queue items (checkboxes named "milestone" and "receipt") and what to do."""
+    """Selected queue items (checkboxes named "milestone", "receipt" and "visit") and what
+    to do."""
 
     VERIFY, RETURN = "verify", "return"
     action = forms.ChoiceField(choices=[(VERIFY, _("核实通过")), (RETURN, _("退回"))])
@@ -447,7 +492,8 @@ class BulkReviewForm(forms.Form):
         cleaned = super().clean()
         cleaned["milestone_ids"] = _ids(self.data.getlist("milestone"))
         cleaned["receipt_ids"] = _ids(self.data.getlist("receipt"))
-        if not cleaned["milestone_ids"] and not cleaned["receipt_ids"]:
+        cleaned["visit_ids"] = _ids(self.data.getlist("visit"))
+        if not (cleaned["milestone_ids"] or cleaned["receipt_ids"] or cleaned["visit_ids"]):
             raise forms.ValidationError(_("请先勾选要处理的记录。"))
         if cleaned.get("action") == self.RETURN and not cleaned.get("reason", "").strip():
             self.add_error("reason", _("退回时必须填写原因。"))

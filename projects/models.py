@@ -28,6 +28,7 @@ from simple_history.models import HistoricalRecords
 from departments.models import Department
 from projects import duplicates
 from projects.choices import MILESTONE_STAGES, ReviewStatus, Stage
+from projects.lateness import is_late_entry
 from projects.validation import check_lost_on, check_stage_order
 
 # Stage, MILESTONE_STAGES and ReviewStatus live in projects.choices so that the stage rule
@@ -384,11 +385,26 @@ class ReviewedRecord(models.Model):
     )
     reviewed_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
     return_reason = models.TextField(_("退回原因"), blank=True)
+    # Why the office verified it although the evidence policy asks for evidence it lacks
+    # (projects.policy); kept on the record so that its history shows it.
+    verified_without_evidence_reason = models.TextField(_("无佐证核实理由"), blank=True)
+    # Created by the ledger import (台账): loaded history, not typed late (projects.lateness).
+    imported = models.BooleanField(_("台账导入"), default=False, editable=False)
     created_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         abstract = True
+
+    @property
+    def is_late_entry(self) -> bool:
+        """补录: typed in more than LATE_ENTRY_DAYS days after it happened (projects.lateness).
+
+        A record the ledger import created is history being loaded, never a 补录.
+        """
+        if self.imported:
+            return False
+        return is_late_entry(occurred_on=self.occurred_on, created_at=self.created_at)
 
     def clean(self):
         if self.status == ReviewStatus.RETURNED and not self.return_reason.strip():
@@ -469,8 +485,12 @@ class Receipt(ReviewedRecord):
             check_stage_order(self.project, receipt=self)
 
 
-class Visit(models.Model):
-    """One reception of visiting investors (接待客商): one batch of `persons` people."""
+class Visit(ReviewedRecord):
+    """One reception of visiting investors (接待客商): one batch of `persons` people.
+
+    Verified by the office like milestones and receipts (its evidence: a 接待单 or a photo);
+    the league counts it as it counts them (verified, or pending when the competition says).
+    """
 
     occurred_on = models.DateField(_("接待日期"), validators=[not_in_future])
     department = models.ForeignKey(
@@ -497,16 +517,6 @@ class Visit(models.Model):
         on_delete=models.SET_NULL,
         related_name="visits",
     )
-    logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("填报人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords()
 
@@ -514,7 +524,10 @@ class Visit(models.Model):
         ordering = ["-occurred_on", "-id"]
         verbose_name = _("客商接待")
         verbose_name_plural = _("客商接待")
-        indexes = [models.Index(fields=["department", "occurred_on"])]
+        indexes = [
+            models.Index(fields=["department", "occurred_on"]),
+            models.Index(fields=["status", "occurred_on"], name="visit_status_occurred_on"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_on} {self.investor_org}"
@@ -562,6 +575,41 @@ class CreditDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.outcome} {self.counterpart_id}"
+
+
+class EvidenceKind(models.TextChoices):
+    """The records an evidence policy is set for: the stages after a lead, and visits."""
+
+    INTENT = "intent", _("签订意向")
+    SIGNED = "signed", _("正式签约")
+    FUNDED = "funded", _("资金到账")
+    GROUNDBREAKING = "groundbreaking", _("开工建设")
+    VISIT = "visit", _("客商接待")
+
+
+class EvidencePolicy(models.Model):
+    """Whether the office needs evidence to verify one kind of record, and which document.
+
+    One row per kind, edited by the office (its own page and the admin), with history.
+    A kind without a row follows projects.policy.DEFAULTS.
+    """
+
+    kind = models.CharField(_("记录类别"), max_length=20, choices=EvidenceKind.choices, unique=True)
+    required = models.BooleanField(_("核实时必须有佐证"), default=False)
+    document = models.CharField(
+        _("佐证材料"), max_length=50, blank=True, help_text=_("如：合同、到账凭证、开工照片。")
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("佐证要求")
+        verbose_name_plural = _("佐证要求")
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
 
 
 class CodeCounter(models.Model):

@@ -19,13 +19,18 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.changes import announce
-from projects import evidence
+from notifications.models import Notification
+from notifications.services import notify
+from projects import evidence, policy
 from projects.models import (
     CodeCounter,
+    EvidenceKind,
+    EvidencePolicy,
     Milestone,
     Project,
     Receipt,
@@ -40,8 +45,9 @@ from web.addresses import note_bulk_history
 
 PENDING, VERIFIED, RETURNED = ReviewStatus.PENDING, ReviewStatus.VERIFIED, ReviewStatus.RETURNED
 
-# Fields whose change makes a verified record unverified: the office checked exactly these.
-COUNTED_FIELDS = frozenset({"stage", "occurred_on", "amount", "evidence"})
+# Fields whose change makes a verified record unverified: the office checked exactly these
+# (a visit's persons and department are what it counts, and for whom).
+COUNTED_FIELDS = frozenset({"stage", "occurred_on", "amount", "evidence", "persons", "department"})
 
 # Every automatic code is "XM-<year>-<number>", leads' too: a lead is a project at its
 # first stage and keeps its code as it moves on (README "Data entry").
@@ -56,6 +62,38 @@ REASON_MAX = 100  # simple_history's history_change_reason length
 
 class Conflict(Exception):
     """Someone else changed the record first; the message is shown to the user."""
+
+
+class MissingEvidence(Exception):
+    """Records the evidence policy asks evidence for, which they lack, and no reason was
+    given for verifying them anyway. Nothing was verified. `records`: those records."""
+
+    def __init__(self, records: list):
+        super().__init__(", ".join(f"{record_label(r)}（{r.missing_evidence}）" for r in records))
+        self.records = records
+
+
+Record = Milestone | Receipt | Visit
+RECORD_MODELS: dict[str, type[Model]] = {"milestone": Milestone, "receipt": Receipt, "visit": Visit}
+
+
+def kind_name(record: Record) -> str:
+    """ "milestone", "receipt" or "visit": the record's kind in URLs and forms."""
+    return {Milestone: "milestone", Receipt: "receipt", Visit: "visit"}[type(record)]
+
+
+def record_label(record: Record) -> str:
+    """How a message names a record: its kind and what identifies it."""
+    if isinstance(record, Visit):
+        return _("客商接待 %(record)s") % {"record": record}
+    if isinstance(record, Receipt):
+        return _("资金到账 %(record)s") % {"record": record}
+    return _("阶段节点 %(record)s") % {"record": record}
+
+
+def fix_url(record: Record) -> str:
+    """The page where the liaison fixes a returned record (its edit form)."""
+    return reverse(f"projects:{kind_name(record)}_edit", args=[record.pk])
 
 
 class AlreadySubmitted(Exception):
@@ -128,21 +166,32 @@ def _transition(
     by,
     history_reason: str,
     return_reason: str = "",
+    without_evidence: dict[int, str] | None = None,
 ) -> list[Model]:
     """Move each record still in `from_statuses` to `to`; return the records that moved.
 
+    `without_evidence`: per record verified without the evidence the policy asks for, why.
     The caller refreshes and announces (`_changed`: once per transaction).
     """
     now = timezone.now()
-    values: dict = {"status": to, "updated_at": now, "return_reason": return_reason}
+    values: dict = {
+        "status": to,
+        "updated_at": now,
+        "return_reason": return_reason,
+        "verified_without_evidence_reason": "",
+    }
     if to == PENDING:
         values.update(reviewed_by=None, reviewed_at=None)
     else:
         values.update(reviewed_by=by, reviewed_at=now)
     moved = []
     for pk in pks:
+        reason = (without_evidence or {}).get(pk, "")
         # Compare-and-set: a record handled by someone else meanwhile is left alone.
-        if model.objects.filter(pk=pk, status__in=from_statuses).update(**values):
+        updated = model.objects.filter(pk=pk, status__in=from_statuses).update(
+            **{**values, "verified_without_evidence_reason": reason}
+        )
+        if updated:
             moved.append(pk)
     records = list(model.objects.filter(pk__in=moved)) if moved else []
     if records:
@@ -159,32 +208,83 @@ def _transition(
 
 def _changed(*moved: list[Model]) -> None:
     records = [record for records in moved for record in records]
-    _records_changed({r.project_id for r in records}, [r.occurred_on for r in records])
+    project_records = [r for r in records if not isinstance(r, Visit)]
+    _records_changed(
+        {r.project_id for r in project_records}, [r.occurred_on for r in project_records]
+    )
+    visits = [r for r in records if isinstance(r, Visit)]
+    if visits:
+        # A visit counts for its department, whatever project it names.
+        announce(
+            department_ids={v.department_id for v in visits}, dates=[v.occurred_on for v in visits]
+        )
 
 
-def verify_records(*, milestone_ids=(), receipt_ids=(), by) -> int:
-    """Verify the pending milestones and receipts among the ids, in one transaction.
+def _ids(milestone_ids, receipt_ids, visit_ids) -> list[tuple[type[Model], list[int]]]:
+    return [
+        (Milestone, list(milestone_ids)),
+        (Receipt, list(receipt_ids)),
+        (Visit, list(visit_ids)),
+    ]
 
-    Returns how many were verified; records no longer pending are skipped.
+
+def missing_evidence(*, milestone_ids=(), receipt_ids=(), visit_ids=()) -> list[Record]:
+    """The pending records among the ids that lack the evidence the policy asks for, each
+    with `missing_evidence` set to the document ("合同"). Three queries and the policy's."""
+    policies = policy.current_policies()
+    missing = []
+    for model, ids in _ids(milestone_ids, receipt_ids, visit_ids):
+        if not ids:
+            continue
+        for record in model.objects.filter(pk__in=ids, status=PENDING).order_by("pk"):
+            policy.annotate_missing([record], policies)
+            if record.missing_evidence:
+                missing.append(record)
+    return missing
+
+
+def verify_records(
+    *, milestone_ids=(), receipt_ids=(), visit_ids=(), by, without_evidence_reason: str = ""
+) -> int:
+    """Verify the pending milestones, receipts and visits among the ids, in one transaction.
+
+    Returns how many were verified; records no longer pending are skipped. A record that
+    lacks the evidence the policy asks for is verified only with `without_evidence_reason`,
+    which it keeps (its history shows it); without one, MissingEvidence and nothing changes.
     """
+    reason = without_evidence_reason.strip()
     with transaction.atomic():
-        moved = [
-            _transition(
-                model,
-                ids,
-                from_statuses=(PENDING,),
-                to=VERIFIED,
-                by=by,
-                history_reason=_("核实通过"),
+        lacking = missing_evidence(
+            milestone_ids=milestone_ids, receipt_ids=receipt_ids, visit_ids=visit_ids
+        )
+        if lacking and not reason:
+            raise MissingEvidence(lacking)
+        without = {(type(r), r.pk): reason for r in lacking}
+        moved = []
+        for model, ids in _ids(milestone_ids, receipt_ids, visit_ids):
+            reasons = {pk: text for (m, pk), text in without.items() if m is model}
+            moved.append(
+                _transition(
+                    model,
+                    ids,
+                    from_statuses=(PENDING,),
+                    to=VERIFIED,
+                    by=by,
+                    history_reason=(
+                        _("核实通过（无佐证：%(reason)s）") % {"reason": reason}
+                        if reasons
+                        else _("核实通过")
+                    ),
+                    without_evidence=reasons,
+                )
             )
-            for model, ids in ((Milestone, milestone_ids), (Receipt, receipt_ids))
-        ]
         _changed(*moved)
     return sum(len(m) for m in moved)
 
 
-def return_records(*, milestone_ids=(), receipt_ids=(), by, reason: str) -> int:
-    """Return pending (or verified) milestones and receipts with a reason, in one transaction."""
+def return_records(*, milestone_ids=(), receipt_ids=(), visit_ids=(), by, reason: str) -> int:
+    """Return pending (or verified) milestones, receipts and visits with a reason, in one
+    transaction; tell each record's liaison (a notification linking to its edit page)."""
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("退回时必须填写原因。")})
@@ -199,35 +299,39 @@ def return_records(*, milestone_ids=(), receipt_ids=(), by, reason: str) -> int:
                 history_reason=_("退回：%(reason)s") % {"reason": reason},
                 return_reason=reason,
             )
-            for model, ids in ((Milestone, milestone_ids), (Receipt, receipt_ids))
+            for model, ids in _ids(milestone_ids, receipt_ids, visit_ids)
         ]
+        for record in (r for records in moved for r in records):
+            notify(
+                recipients=[record.logged_by_id],
+                kind=Notification.Kind.RECORD_RETURNED,
+                title=_("%(record)s 被退回：%(reason)s")
+                % {"record": record_label(record), "reason": reason},
+                url=fix_url(record),
+            )
         _changed(*moved)
     return sum(len(m) for m in moved)
 
 
-def verify(record: Milestone | Receipt, *, by) -> None:
-    """Verify one pending record; Conflict if it is no longer pending."""
-    ids = (
-        {"milestone_ids": [record.pk]}
-        if isinstance(record, Milestone)
-        else {"receipt_ids": [record.pk]}
-    )
-    if not verify_records(by=by, **ids):
+def _one(record: Record) -> dict:
+    return {f"{kind_name(record)}_ids": [record.pk]}
+
+
+def verify(record: Record, *, by, without_evidence_reason: str = "") -> None:
+    """Verify one pending record; Conflict if it is no longer pending, MissingEvidence if it
+    lacks the evidence the policy asks for and no reason was given."""
+    done = verify_records(by=by, without_evidence_reason=without_evidence_reason, **_one(record))
+    if not done:
         raise Conflict(_("该记录已不是待核实状态，可能已被他人处理。"))
 
 
-def return_record(record: Milestone | Receipt, *, by, reason: str) -> None:
+def return_record(record: Record, *, by, reason: str) -> None:
     """Return one record to its liaison with a reason; Conflict if it was already returned."""
-    ids = (
-        {"milestone_ids": [record.pk]}
-        if isinstance(record, Milestone)
-        else {"receipt_ids": [record.pk]}
-    )
-    if not return_records(by=by, reason=reason, **ids):
+    if not return_records(by=by, reason=reason, **_one(record)):
         raise Conflict(_("该记录已被退回，可能已被他人处理。"))
 
 
-def resubmit(record: Milestone | Receipt, *, by) -> None:
+def resubmit(record: Record, *, by) -> None:
     """Send a returned record back to the office unchanged (returned → pending).
 
     The record counts again once verified, so the stage order is checked as if it were live.
@@ -236,7 +340,7 @@ def resubmit(record: Milestone | Receipt, *, by) -> None:
         record.status = PENDING
         if isinstance(record, Milestone):
             check_stage_order(record.project, milestone=record)
-        else:
+        elif isinstance(record, Receipt):
             check_stage_order(record.project, receipt=record)
         moved = _transition(
             type(record),
@@ -279,6 +383,7 @@ def save_record(
             record.status = new_status
             if new_status != original_status:
                 record.reviewed_by, record.reviewed_at, record.return_reason = None, None, ""
+                record.verified_without_evidence_reason = ""
                 record._change_reason = (
                     _("修改后重新提交")
                     if original_status == RETURNED
@@ -348,7 +453,7 @@ def _save_record(record: Milestone | Receipt, stored: dict | None, *, by) -> Non
     _records_changed(projects, dates)
 
 
-def _name_evidence(record: Milestone | Receipt) -> None:
+def _name_evidence(record: Milestone | Receipt | Visit) -> None:
     """A new upload is stored under a random name and its original name kept in
     `evidence_name`, which the history and the record pages show; no file, no name."""
     file = record.evidence
@@ -617,33 +722,84 @@ def last_host(user) -> str:
     )
 
 
-def save_visit(visit: Visit, *, by, submission: UUID | None = None) -> Visit:
-    """Save a new or edited visit; announce its department and date, and those it had before.
+def save_visit(
+    visit: Visit,
+    *,
+    by,
+    original_status: str | None = None,
+    changed=(),
+    submission: UUID | None = None,
+) -> Visit:
+    """Save a new or edited visit typed in on the visit form (already validated).
 
-    A new visit is logged by `by` (unless the office names someone else in the admin).
-    `submission`: the create form's one-time token (AlreadySubmitted when used before).
+    Reviewed as milestones and receipts are: a new visit is pending and logged by `by`; an
+    edit follows `status_after_edit` (a returned visit goes back to pending, a verified one
+    whose date, persons, department or evidence changed too), and is refused (Conflict)
+    when the office changed its status while it was being edited (`original_status`: the
+    status the form was shown with). Announces its department and date, and those it had
+    before. `submission`: the create form's one-time token (AlreadySubmitted when used).
     """
     with transaction.atomic():
-        stored = None
-        if visit.pk is not None:
-            stored = (
-                Visit.objects.select_for_update()
-                .filter(pk=visit.pk)
-                .values_list("department_id", "occurred_on")
-                .first()
-            )
-        if stored is None and visit.logged_by_id is None:
+        stored = _stored_visit(visit)
+        if stored is None:
+            visit.status = PENDING
             visit.logged_by = by
-        visit._history_user = by
-        visit.save()
+        else:
+            status = stored["status"] if original_status is None else original_status
+            if stored["status"] != status:
+                raise Conflict(_("该记录刚被他人处理过，请刷新页面后重试。"))
+            visit.status = status_after_edit(status=status, changed=changed)
+            if visit.status != status:
+                visit.reviewed_by, visit.reviewed_at, visit.return_reason = None, None, ""
+                visit.verified_without_evidence_reason = ""
+                visit._change_reason = (
+                    _("修改后重新提交") if status == RETURNED else _("修改已核实记录，待重新核实")
+                )
+        _save_visit(visit, stored, by=by)
         if stored is None:
             _claim(submission, Submission.Kind.VISIT, visit.pk)
-        departments, dates = {visit.department_id}, [visit.occurred_on]
-        if stored is not None:
-            departments.add(stored[0])
-            dates.append(stored[1])
-        announce(department_ids=departments, dates=dates)
     return visit
+
+
+def save_visit_as_office(visit: Visit, *, by, changed=()) -> Visit:
+    """Save a visit as the office set it (the admin): any field, the status too.
+
+    Stamps who logged a new visit, and who reviewed it when `changed` names the status.
+    """
+    with transaction.atomic():
+        stored = _stored_visit(visit)
+        if stored is None and visit.logged_by_id is None:
+            visit.logged_by = by
+        if "status" in changed or (stored is None and visit.status != PENDING):
+            if visit.status == PENDING:
+                visit.reviewed_by, visit.reviewed_at = None, None
+            else:
+                visit.reviewed_by, visit.reviewed_at = by, timezone.now()
+        _save_visit(visit, stored, by=by)
+    return visit
+
+
+def _stored_visit(visit: Visit) -> dict | None:
+    if visit.pk is None:
+        return None
+    return (
+        Visit.objects.select_for_update()
+        .filter(pk=visit.pk)
+        .values("department_id", "occurred_on", "status")
+        .first()
+    )
+
+
+def _save_visit(visit: Visit, stored: dict | None, *, by) -> None:
+    """Save `visit`; announce its department and date, and those it had before."""
+    visit._history_user = by
+    _name_evidence(visit)
+    visit.save()
+    departments, dates = {visit.department_id}, [visit.occurred_on]
+    if stored is not None:
+        departments.add(stored["department_id"])
+        dates.append(stored["occurred_on"])
+    announce(department_ids=departments, dates=dates)
 
 
 def delete_visits(visits: Iterable[Visit], *, by) -> None:
@@ -658,3 +814,33 @@ def delete_visits(visits: Iterable[Visit], *, by) -> None:
                 department_ids={v.department_id for v in visits},
                 dates=[v.occurred_on for v in visits],
             )
+
+
+# The evidence policy ------------------------------------------------------------------
+def policy_rows() -> list[EvidencePolicy]:
+    """Every kind's EvidencePolicy row, in the kinds' order; a kind without a row gets
+    one with its default (projects.policy.DEFAULTS) first, so the office edits all five."""
+    stored = {row.kind: row for row in EvidencePolicy.objects.all()}
+    missing = [kind for kind in EvidenceKind.values if kind not in stored]
+    if missing:
+        with transaction.atomic():
+            for kind in missing:
+                default = policy.DEFAULTS[kind]
+                row, _created = EvidencePolicy.objects.get_or_create(
+                    kind=kind, defaults={"required": default.required, "document": default.document}
+                )
+                stored[kind] = row
+    return [stored[kind] for kind in EvidenceKind.values]
+
+
+def save_policies(rows: Iterable[EvidencePolicy], *, by) -> int:
+    """Save the office's changed policy rows in one transaction (history keeps who, when,
+    before and after). Records already verified stay verified; the policy applies to the
+    next verification and the next form."""
+    saved = 0
+    with transaction.atomic():
+        for row in rows:
+            row._history_user = by
+            row.save()
+            saved += 1
+    return saved

@@ -14,6 +14,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import A
 
+from projects import policy
+from projects.lateness import late_entry_days
+
 
 def person_name(user) -> str:
     """A user's name as people know it (their Person), without a query when preloaded."""
@@ -82,6 +85,72 @@ class EvidenceColumn(tables.Column):
         return _("有") if value else _("无")
 
 
+class LateEntryColumn(tables.Column):
+    """补录: a badge when the record was typed in more than LATE_ENTRY_DAYS days after it
+    happened (projects.lateness; the row's own dates, no query); 是/否 in the export."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("verbose_name", _("补录"))
+        super().__init__(accessor="pk", orderable=False, empty_values=(), **kwargs)
+
+    def render(self, record):
+        if not record.is_late_entry:
+            return ""
+        title = _("填报日期晚于发生日期%(n)d天以上") % {"n": late_entry_days()}
+        return format_html('<span class="badge badge-late" title="{}">{}</span>', title, _("补录"))
+
+    def value(self, record):
+        return _("是") if record.is_late_entry else _("否")
+
+
+class MissingEvidenceColumn(tables.Column):
+    """ "缺少佐证：合同" when the office's evidence policy asks for a document the record
+    lacks; reads the policies the table was given (one query for the whole page)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            accessor="pk", orderable=False, empty_values=(), verbose_name=_("佐证要求"), **kwargs
+        )
+
+    def _missing(self, record, table) -> str:
+        return policy.missing_document(record, table.policies)
+
+    def render(self, record, table):
+        missing = self._missing(record, table)
+        if not missing:
+            return ""
+        text = _("缺少佐证：%(document)s") % {"document": missing}
+        badge = format_html('<span class="badge badge-missing">{}</span>', text)
+        if not getattr(table, "kind", ""):
+            return badge
+        # In the queue, the reason the "核实" button beside it needs (projects.forms.VerifyForm).
+        return format_html(
+            '{} <input type="text" name="{}-{}-without_evidence_reason" maxlength="1000" '
+            'placeholder="{}" aria-label="{}" class="input-small">',
+            badge,
+            table.kind,
+            record.pk,
+            _("无佐证核实理由（必填）"),
+            _("无佐证核实理由"),
+        )
+
+    def value(self, record, table):
+        missing = self._missing(record, table)
+        return _("缺少佐证：%(document)s") % {"document": missing} if missing else ""
+
+
+class StatusColumn(tables.Column):
+    """The review status as the record pages show it (a badge)."""
+
+    def render(self, value, record):
+        return format_html(
+            '<span class="badge badge-{}">{}</span>', record.status, record.get_status_display()
+        )
+
+    def value(self, record):
+        return record.get_status_display()
+
+
 def detail_link(*accessors):
     return ("projects:detail", [A(a) for a in accessors])
 
@@ -133,6 +202,9 @@ class VisitTable(tables.Table):
         accessor="project__name", linkify=detail_link("project_id"), verbose_name=_("关联项目")
     )
     logged_by = PersonColumn()
+    status = StatusColumn()
+    late = LateEntryColumn()
+    created_at = LocalDayColumn(visible=False)  # exported: the day it was typed in
     edit = tables.Column(accessor="pk", orderable=False, verbose_name="", exclude_from_export=True)
 
     class Meta:
@@ -145,10 +217,13 @@ class VisitTable(tables.Table):
         super().__init__(*args, **kwargs)
 
     def render_edit(self, record):
-        if not self.roles.can_write_department(record.department_id):
-            return ""
-        url = reverse("projects:visit_edit", args=[record.pk])
-        return format_html('<a href="{}">{}</a>', url, _("修改"))
+        detail = reverse("projects:visit_detail", args=[record.pk])
+        links = [format_html('<a href="{}">{}</a>', detail, _("详情"))]
+        if self.roles.can_write_department(record.department_id):
+            url = reverse("projects:visit_edit", args=[record.pk])
+            label = _("修改并重新提交") if record.status == "returned" else _("修改")
+            links.append(format_html('<a href="{}">{}</a>', url, label))
+        return format_html_join(" ", "{}", ((link,) for link in links))
 
 
 class LeadTable(tables.Table):
@@ -208,11 +283,17 @@ class QueueTable(tables.Table):
     occurred_on = DayColumn()
     logged_by = PersonColumn()
     created_at = LocalDayColumn()
+    late = LateEntryColumn()
+    missing = MissingEvidenceColumn()
 
     class Meta:
         attrs = {"class": "table data-table"}
         order_by = ("created_at",)
         empty_text = _("没有待核实的记录。")
+
+    def __init__(self, *args, policies, **kwargs):
+        self.policies = policies
+        super().__init__(*args, **kwargs)
 
 
 def queue_actions(kind: str):
@@ -243,6 +324,7 @@ class QueueMilestoneTable(QueueTable):
             "occurred_on",
             "evidence",
             "...",
+            "missing",
             "actions",
         )
 
@@ -265,6 +347,37 @@ class QueueReceiptTable(QueueTable):
             "amount",
             "evidence",
             "...",
+            "missing",
+            "actions",
+        )
+
+
+class QueueVisitTable(QueueTable):
+    kind = "visit"
+    actions = queue_actions("visit")
+    visit = tables.CheckBoxColumn(accessor="pk", attrs={"th__input": {"data-check-all": "visit"}})
+    department = tables.Column(
+        accessor="department__name",
+        order_by=("department__order", "department__name"),
+        verbose_name=_("接待部门"),
+    )
+    investor_org = tables.Column(
+        linkify=("projects:visit_detail", [A("pk")]), verbose_name=_("客商单位")
+    )
+    persons = tables.Column(attrs={"td": {"class": "num"}}, verbose_name=_("人数"))
+    evidence = EvidenceColumn("visit")
+
+    class Meta(QueueTable.Meta):
+        exclude = ("project",)
+        sequence = (
+            "visit",
+            "department",
+            "investor_org",
+            "persons",
+            "occurred_on",
+            "evidence",
+            "...",
+            "missing",
             "actions",
         )
 
@@ -348,3 +461,22 @@ class DuplicateGroupTable(tables.Table):
                 for p in record.projects
             ),
         )
+
+
+class ReturnedVisitTable(ReturnedTable):
+    kind = "visit"
+    department = tables.Column(accessor="department__name", verbose_name=_("接待部门"))
+    investor_org = tables.Column(
+        linkify=("projects:visit_detail", [A("pk")]), verbose_name=_("客商单位")
+    )
+    persons = tables.Column(attrs={"td": {"class": "num"}}, verbose_name=_("人数"))
+
+    class Meta(ReturnedTable.Meta):
+        exclude = ("project",)
+        sequence = ("investor_org", "persons", "return_reason", "fix", "...")
+
+    def render_fix(self, record):
+        if not self.roles.can_write_department(record.department_id):
+            return ""
+        url = reverse("projects:visit_edit", args=[record.pk])
+        return format_html('<a class="btn btn-small" href="{}">{}</a>', url, _("修改并重新提交"))

@@ -1,10 +1,19 @@
 from django.urls import path, re_path
 
-from projects.views import duplicates, evidence, leads, projects, records, verification, visits
+from projects.views import (
+    duplicates,
+    evidence,
+    leads,
+    policy,
+    projects,
+    records,
+    verification,
+    visits,
+)
 
 app_name = "projects"
 
-KIND = r"(?P<kind>milestone|receipt)"
+KIND = r"(?P<kind>milestone|receipt|visit)"
 
 urlpatterns = [
     # Projects
@@ -38,7 +47,10 @@ urlpatterns = [
     # Visits
     path("visits/", visits.visit_list, name="visit_list"),
     path("visits/new/", visits.visit_create, name="visit_create"),
+    path("visits/<int:pk>/", visits.visit_detail, name="visit_detail"),
     path("visits/<int:pk>/edit/", visits.visit_edit, name="visit_edit"),
+    # The evidence policy (office)
+    path("evidence-policy/", policy.evidence_policy, name="evidence_policy"),
     # Leads
     path("leads/", leads.lead_list, name="lead_list"),
     path("leads/new/", leads.lead_create, name="lead_create"),

@@ -402,8 +402,9 @@ def test_people_list_costs_the_same_queries_for_few_and_many_people(
     add(30, 2)  # more than a page (25 rows)
     # Expected: session, user, person, liaison departments (roles: 4); the count; the page
     # of users with their person, department and profile; the page's liaison departments
-    # (prefetch); the filter form's department choices.
-    assert count() == few == 8
+    # (prefetch); the filter form's department choices; the header's unread notifications
+    # count.
+    assert count() == few == 9
 
 
 def test_admin_shows_security_events_read_only(client, db):

@@ -271,8 +271,8 @@ def test_security_log_costs_the_same_queries_for_few_and_many_events(
     few = count()
     events(30)  # more than a page (25 rows)
     # Expected: session, user, person, liaison departments (roles: 4); the count; the page
-    # of events with their user and person.
-    assert count() == few == 6
+    # of events with their user and person; the header's unread notifications count.
+    assert count() == few == 7
 
 
 def test_audit_pages_change_nothing(as_office, project):

@@ -66,6 +66,9 @@ records and stages
   - pending always counted / count_pending ignored / returned counted
       test_only_verified_records_count_by_default
       test_count_pending_counts_pending_records_but_never_returned_ones
+  - the same for visits (status ignored in tally_records or counted_visits)
+      test_only_verified_visits_count_by_default
+      test_count_pending_counts_pending_visits_but_never_returned_ones
   - lost projects dropped / the record on the loss day dropped / records after the loss
       test_a_lost_project_keeps_the_stages_it_reached_before_the_loss
   - stage reached by its own records only
@@ -180,9 +183,15 @@ def receipt(proj, on, amount="10", status=VERIFIED):
     )
 
 
-def visit(dept, on, persons=1):
+def visit(dept, on, persons=1, status=VERIFIED):
+    reason = "接待单不清" if status == RETURNED else ""
     return Visit.objects.create(
-        department=dept, occurred_on=on, persons=persons, investor_org="客商"
+        department=dept,
+        occurred_on=on,
+        persons=persons,
+        investor_org="客商",
+        status=status,
+        return_reason=reason,
     )
 
 
@@ -337,6 +346,34 @@ def test_count_pending_counts_pending_records_but_never_returned_ones(commerce):
     strict_row = row(strict, commerce, DAY10).actuals  # the same records, the setting off
     assert strict_row[Metric.SIGNED_PROJECTS] == 2
     assert strict_row[Metric.FUNDS_AMOUNT] == 1
+
+
+def test_only_verified_visits_count_by_default(comp, commerce):
+    takes_part(comp, commerce, visit_batches=1)
+    for status, persons in ((VERIFIED, 1), (PENDING, 2), (RETURNED, 4)):
+        visit(commerce, DAY10, persons=persons, status=status)
+    actuals = row(comp, commerce, DAY10).actuals
+    assert actuals[Metric.VISIT_BATCHES] == 1  # the verified visit only
+    assert actuals[Metric.VISITORS] == 1
+    counted = counted_visits(comp, department_id=commerce.id, as_of=DAY10)
+    assert [v.status for v in counted] == [VERIFIED]
+
+
+def test_count_pending_counts_pending_visits_but_never_returned_ones(commerce):
+    lenient = competition("全年任务", count_pending=True)
+    strict = competition("百日竞赛")
+    takes_part(lenient, commerce, visit_batches=1)
+    takes_part(strict, commerce, visit_batches=1)
+    for status, persons in ((VERIFIED, 1), (PENDING, 2), (RETURNED, 4)):
+        visit(commerce, DAY10, persons=persons, status=status)
+    lenient_row = row(lenient, commerce, DAY10).actuals
+    assert lenient_row[Metric.VISIT_BATCHES] == 2
+    assert lenient_row[Metric.VISITORS] == 1 + 2
+    counted = counted_visits(lenient, department_id=commerce.id, as_of=DAY10)
+    assert sorted(v.persons for v in counted) == [1, 2]
+    strict_row = row(strict, commerce, DAY10).actuals  # the same visits, the setting off
+    assert strict_row[Metric.VISIT_BATCHES] == 1
+    assert strict_row[Metric.VISITORS] == 1
 
 
 def test_the_date_that_counts_is_when_it_happened_not_when_it_was_typed_in(comp, commerce):

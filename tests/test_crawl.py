@@ -12,10 +12,12 @@ from html import unescape
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from competition.cards import submit_rectification, sync_cards
 from competition.league.snapshots import recompute_snapshots
-from competition.models import Competition, Quota
+from competition.models import Competition, Quota, Report, YellowCard
 from projects.models import Stage
 from tests.conftest import make_milestone, make_project, make_receipt, make_visit
 
@@ -46,6 +48,16 @@ def world(commerce, finance, staff_member):
         make_milestone(p, Stage.GROUNDBREAKING, date(2026, 4, 20), status="pending")
         make_visit(d, date(2026, 3, 10), persons=3)
     recompute_snapshots(comp, as_of=date(2026, 4, 30))
+    # A bulletin that carded both departments, and 商务局's 整改 with an attachment.
+    report = Report.objects.create(
+        competition=comp, kind=Report.Kind.BULLETIN, as_of=date(2026, 4, 25), issue_number=1
+    )
+    sync_cards(report, today=date(2026, 4, 26))
+    assert YellowCard.objects.count() == 2
+    card = YellowCard.objects.get(department=commerce)
+    upload = SimpleUploadedFile("z.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    upload.name = "z.pdf"
+    submit_rectification(card, measures="措施", attachment=upload, by=None)
     return comp
 
 
@@ -91,3 +103,6 @@ def test_every_link_a_role_sees_opens(client, request, world, persona):
     dead = {url: hit for url, hit in pages.items() if hit[0] in (403, 404) or hit[0] >= 500}
     assert not dead, f"{persona} sees links that do not open (url: status, linked from): {dead}"
     assert len(pages) > 3  # the crawl did get somewhere
+    if persona != "staff_member":  # the card and 红黑榜 pages were walked too
+        assert any(url.startswith("/cards/") for url in pages)
+        assert any(url.startswith("/honours/") for url in pages)

@@ -24,7 +24,7 @@ from demo.loader import (
     build_demo,
     expected_totals,
 )
-from departments.models import Person
+from departments.models import Department, Person
 from departments.roles import roles_of
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit, validate_code
 from projects.rules import first_backward_pair
@@ -58,7 +58,8 @@ def count_by_hand(competition, *, as_of):
     """DOMAIN.md's counting rule, written again record by record, to cross-check the engine."""
     start, end = competition.start_date, min(as_of, competition.end_date)
     by_department = defaultdict(Counter)
-    for visit in Visit.objects.filter(occurred_on__gte=start, occurred_on__lte=end):
+    visits = Visit.objects.filter(occurred_on__gte=start, occurred_on__lte=end)
+    for visit in visits.filter(status=ReviewStatus.VERIFIED):
         by_department[visit.department_id]["visit_batches"] += 1
         by_department[visit.department_id]["visitors"] += visit.persons
     for project in Project.objects.prefetch_related("milestones", "receipts"):
@@ -211,7 +212,7 @@ def test_the_demo_has_the_cases_the_pages_show(demo):
     assert Project.objects.reward_eligible().count() >= 2
     # Major but not eligible: the thresholds are visible in the data.
     assert Project.objects.major().exclude(id__in=Project.objects.reward_eligible()).exists()
-    for model in (Milestone, Receipt):
+    for model in (Milestone, Receipt, Visit):
         assert model.objects.filter(status=ReviewStatus.PENDING).exists()
         returned = model.objects.filter(status=ReviewStatus.RETURNED)
         assert returned.exists() and not returned.filter(return_reason="").exists()
@@ -252,3 +253,48 @@ def test_office_users_can_work_in_the_admin(demo, client):
     client.force_login(office)
     page = client.get("/admin/").content.decode()
     assert "/admin/projects/milestone/" in page and "/admin/competition/quota/" in page
+
+
+def test_the_demo_has_past_cards_rectifications_and_honours(demo):
+    from competition.honours import honours_for
+    from competition.models import Rectification, Report, YellowCard
+
+    competition, _ = demo
+    today = timezone.localdate()
+    bulletins = Report.objects.filter(competition=competition, kind=Report.Kind.BULLETIN)
+    assert sorted(bulletins.values_list("issue_number", flat=True)) == [1, 2, 3, 4]
+    assert YellowCard.objects.filter(competition=competition, consecutive_issues__gte=2).exists()
+    statuses = set(Rectification.objects.values_list("status", flat=True))
+    assert {"submitted", "returned"} <= statuses
+    returned = Rectification.objects.get(status="returned")
+    assert returned.card.department.name == "统计局" and returned.return_reason
+    found = honours_for(competition, league=compute_league(competition, as_of=today))
+    assert found.red and found.black
+    assert any(r.code == "overdue" for e in found.black for r in e.reasons)
+    # The cards are read off the league: the speech's figures are untouched.
+    league = compute_league(competition, as_of=today)
+    assert all(league.totals[m] == v for m, v in SPEECH_FIGURES.items())
+
+
+def test_the_demo_shows_late_entries_and_visits_under_review(demo):
+    """Issue 20: a few 补录 records of each kind, and pending and returned visits that do
+    not move the speech's figures (the league test above holds them)."""
+    from projects.lateness import late_counts, late_entry_q
+
+    competition, _ = demo
+    for model in (Milestone, Receipt, Visit):
+        assert model.objects.filter(late_entry_q()).exists(), model
+    late = late_counts(
+        Department.objects.values_list("id", flat=True),
+        competition.start_date - timedelta(days=365),
+        timezone.localdate(),
+    )
+    # A few, not every record the demo saved at once: the others are dated as typed on time.
+    assert sum(late.values()) == sum(
+        model.objects.filter(late_entry_q()).count() for model in (Milestone, Receipt, Visit)
+    )
+    assert 3 <= sum(late.values()) <= 10
+    counted = Visit.objects.filter(
+        status=ReviewStatus.VERIFIED, occurred_on__gte=competition.start_date
+    )
+    assert counted.count() == SPEECH_FIGURES["visit_batches"]

@@ -322,3 +322,48 @@ def test_the_department_sheet_carries_the_head_when_it_has_the_column(db, office
     assert exported["部门"][0] == ("部门名称", "分组", "排序", "主要负责人")
     assert ("商务局", "综合经济部门", 1, "赵建国") in exported["部门"]
     assert ("财政局", "综合经济部门", 2, None) in exported["部门"]
+
+
+def test_imported_visits_are_verified_and_never_late_entries(db, office):
+    """Issue 20: visits are reviewed; the office's ledger is their evidence, as for
+    milestones, and loading it is history, not 补录 (however long after the dates)."""
+    from projects.lateness import late_entry_q
+
+    load(sample_sheets(), user=office)
+
+    visits = Visit.objects.all()
+    assert set(visits.values_list("status", flat=True)) == {ReviewStatus.VERIFIED}
+    assert set(visits.values_list("reviewed_by", flat=True)) == {office.pk}
+    for model in (Milestone, Receipt, Visit):
+        assert set(model.objects.values_list("imported", flat=True)) == {True}
+        assert not model.objects.filter(late_entry_q()).exists()
+        assert not any(record.is_late_entry for record in model.objects.all())
+
+
+def test_pending_visits_the_ledger_lists_become_verified(db, commerce, finance):
+    from tests.conftest import make_visit
+
+    pending = make_visit(
+        commerce, date(2026, 3, 10), persons=3, investor_org="某物流公司", status="pending"
+    )
+    returned = make_visit(
+        finance,
+        date(2026, 3, 12),
+        persons=2,
+        investor_org="某软件公司",
+        host="李局长",
+        purpose="洽谈",
+        status="returned",
+        return_reason="人数不符",
+    )
+
+    report = load(sample_sheets())
+
+    assert report.ok
+    assert report.counts["接待"].updated == 2 and report.counts["接待"].created == 2
+    for visit in (pending, returned):
+        visit.refresh_from_db()
+        assert visit.status == ReviewStatus.VERIFIED and visit.return_reason == ""
+        assert not visit.imported  # typed in by a person: its 补录 flag is its own
+    assert Visit.objects.count() == 4  # matched, not duplicated
+    assert load(sample_sheets()).counts["接待"].unchanged == 4

@@ -264,3 +264,24 @@ def test_home_after_the_window_plans_nothing(
     # No day is left: no daily pace is asked for.
     rows = html.split('class="table pace"')[1].split("<tbody>")[1].split("</tbody>")[0]
     assert "日均" not in rows and "还需18批次" in rows
+
+
+@pytest.mark.django_db
+def test_a_pending_visit_is_reported_not_verified_and_listed_as_waiting(
+    client, office, commerce, competition, records
+):
+    make_visit(commerce, date(2026, 4, 2), persons=7, investor_org="待核客商", status="pending")
+    league = compute_league(competition, as_of=TODAY)
+    lines = {
+        line.metric: line
+        for line in reported_and_verified(league, department_ids=[commerce.id])[commerce.id]
+    }
+    assert (lines[Metric.VISIT_BATCHES].reported, lines[Metric.VISIT_BATCHES].verified) == (3, 2)
+    assert (lines[Metric.VISITORS].reported, lines[Metric.VISITORS].verified) == (15, 8)
+
+    url = reverse("league_records", args=[competition.pk, commerce.pk, Metric.VISIT_BATCHES])
+    _login(client, office)
+    waiting = client.get(url, {"as_of": TODAY.isoformat(), "basis": "waiting"}).content.decode()
+    assert "待核客商" in waiting
+    verified = client.get(url, {"as_of": TODAY.isoformat(), "basis": "verified"}).content
+    assert "待核客商" not in verified.decode()

@@ -20,6 +20,7 @@ user's departments, 405 the method is not accepted.
 # ruff: noqa: E501  (the table keeps one URL a line, to be read down its columns)
 
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,9 +29,12 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
 
-from competition.models import Report
+from competition.models import Rectification, Report, YellowCard
+from notifications.models import Notification
+from notifications.services import notify
 from projects.forms import version_of
-from projects.models import Milestone, Receipt, Stage
+from projects.models import EvidencePolicy, Milestone, Receipt, Stage, Visit
+from projects.services import policy_rows
 from tests.conftest import make_competition, make_project, make_visit
 from web.access import declaration, public, require
 
@@ -79,6 +83,15 @@ TABLE = [
     ("projects:visit_list", "GET", None, "302 403 403 200 200 200 200", None),
     ("projects:visit_create", "GET", None, "302 403 403 200 200 200 403", None),
     ("projects:visit_edit", "GET", "visit", "302 403 403 200 404 200 403", "302 403 403 404 200 200 403"),
+    ("projects:visit_detail", "GET", "visit", "302 403 403 200 404 200 200", "302 403 403 404 200 200 200"),
+    # Visits are reviewed as milestones and receipts are (issue 20)
+    ("projects:evidence", "GET", "pending_visit", "302 403 403 200 404 200 200", "302 403 403 404 200 200 200"),
+    ("projects:verify", "POST", "pending_visit", "302 403 403 403 403 302 403", "302 403 403 403 403 302 403"),
+    ("projects:return", "POST", "pending_visit", "302 403 403 403 403 302 403", "302 403 403 403 403 302 403"),
+    ("projects:resubmit", "POST", "returned_visit", "302 403 403 302 404 302 403", "302 403 403 404 302 302 403"),
+    # The evidence policy: the office only
+    ("projects:evidence_policy", "GET", None, "302 403 403 403 403 200 403", None),
+    ("projects:evidence_policy", "POST", None, "302 403 403 403 403 302 403", None),
     ("projects:lead_list", "GET", None, "302 403 403 200 200 200 200", None),
     ("projects:lead_create", "GET", None, "302 403 200 200 200 200 403", None),
     ("projects:my_leads", "GET", None, "302 403 200 200 200 200 403", None),
@@ -100,6 +113,26 @@ TABLE = [
     ("ledger_confirm", "POST", None, "302 403 403 403 403 302 403", None),
     ("ledger_template", "GET", None, "302 403 403 403 403 200 403", None),
     ("ledger_export", "GET", "competition", "302 403 403 403 403 200 200", None),
+    # Notifications: every signed-in user, their own only (another's answers 404)
+    ("notifications:list", "GET", None, "302 200 200 200 200 200 200", None),
+    ("notifications:read", "POST", "notification", "302 404 404 404 404 404 404", None),
+    ("notifications:read", "GET", "notification", "302 405 405 405 405 405 405", None),
+    ("notifications:read_all", "POST", None, "302 302 302 302 302 302 302", None),
+    ("notifications:preference", "POST", None, "302 302 302 302 302 302 302", None),
+    # Yellow cards and 整改: liaisons their own, leaders read, the office reviews
+    ("cards", "GET", None, "302 403 403 200 200 200 200", None),
+    ("card_detail", "GET", "card", "302 403 403 200 404 200 200", "302 403 403 404 200 200 200"),
+    ("rectification_submit", "GET", "card", "302 403 403 200 404 200 403", "302 403 403 404 200 200 403"),
+    ("rectification_submit", "POST", "card", "302 403 403 302 404 302 403", "302 403 403 404 302 302 403"),
+    ("rectification_attachment", "GET", "card", "302 403 403 200 404 200 200", "302 403 403 404 200 200 200"),
+    ("rectification_accept", "POST", "card", "302 403 403 403 403 302 403", "302 403 403 403 403 302 403"),
+    ("rectification_accept", "GET", "card", "302 403 403 403 403 405 403", "302 403 403 403 403 405 403"),
+    ("rectification_return", "GET", "card", "302 403 403 403 403 200 403", "302 403 403 403 403 200 403"),
+    ("rectification_return", "POST", "card", "302 403 403 403 403 302 403", "302 403 403 403 403 302 403"),
+    ("rectification_queue", "GET", None, "302 403 403 403 403 200 403", None),
+    # 红黑榜 names departments like the league; a department's 基础工作 records are its own
+    ("honours", "GET", None, "302 403 403 200 200 200 200", None),
+    ("honour_basics", "GET", "department", "302 403 403 200 404 200 200", "302 403 403 404 200 200 200"),
     # People and the audit log: the office only
     ("accounts:people", "GET", None, "302 403 403 403 403 200 403", None),
     ("accounts:person_create", "GET", None, "302 403 403 403 403 200 403", None),
@@ -180,7 +213,17 @@ def _records(department):
     receipt.evidence.save("r.pdf", ContentFile(PDF), save=False)
     receipt.save()
     visit = make_visit(department, date(2026, 3, 2))
+    pending_visit = Visit(
+        department=department, occurred_on=date(2026, 3, 3), investor_org="客商", persons=2
+    )
+    pending_visit.evidence.save("v.pdf", ContentFile(PDF), save=False)
+    pending_visit.save()
+    returned_visit = make_visit(
+        department, date(2026, 3, 4), status="returned", return_reason="人数不符"
+    )
     return {
+        "pending_visit": pending_visit,
+        "returned_visit": returned_visit,
         "department": department,
         "project": project,
         "milestone": pending,
@@ -212,11 +255,14 @@ def _site(commerce, finance):
         started_at=timezone.now(),
     )
     account = User.objects.create_user("target", password="Pass-word-2026")
+    # Another user's notification: no persona may see or mark it.
+    [notification] = notify(recipients=[account], kind=Notification.Kind.CARD_ISSUED, title="黄牌")
     return {
         "competition": competition,
         "report": report,
         "building_report": building,
         "account": account,
+        "notification": notification,
     }
 
 
@@ -224,9 +270,17 @@ def _request(name, method, about, objects):
     """(url, POST data) for one row of the table."""
     record = objects.get(about)
     competition = objects["competition"]
-    kind = {"milestone": "milestone", "receipt": "receipt", "returned": "milestone"}.get(about)
+    kind = {
+        "milestone": "milestone",
+        "receipt": "receipt",
+        "returned": "milestone",
+        "pending_visit": "visit",
+        "returned_visit": "visit",
+    }.get(about)
     if name in {"projects:evidence", "projects:resubmit", "projects:verify", "projects:return"}:
         args = [kind, record.pk]
+    elif name == "honour_basics":
+        args = [competition.pk, record.pk]
     elif name == "league_explain":
         args = [competition.pk, record.pk]
     elif name == "league_records":
@@ -246,8 +300,18 @@ def _request(name, method, about, objects):
         data |= {"industry": "industrial", "loaded_at": version_of(project.updated_at)}
     elif name == "projects:lost":
         data = {"lost_on": "2026-04-01", "lost_reason": "转投外省"}
+    elif name == "projects:evidence_policy":
+        rows = policy_rows()
+        data = {"form-TOTAL_FORMS": len(rows), "form-INITIAL_FORMS": len(rows)}
+        for i, row in enumerate(rows):
+            data |= {f"form-{i}-id": row.pk, f"form-{i}-document": row.document or "材料"}
+            data |= {f"form-{i}-required": "on"}
     elif name == "set_language":
         data = {"language": "en", "next": "/"}
+    elif name == "rectification_submit":
+        data = {"measures": "一、加强走访。"}
+    elif name == "rectification_return":
+        data = {"reason": "措施不具体"}
     elif name == "accounts:person_active":
         data = {"action": "deactivate"}
     return reverse(name, args=args), data
@@ -257,16 +321,38 @@ def _state(objects):
     """What a refused request must leave as it was."""
     project = type(objects["project"]).objects.get(pk=objects["project"].pk)
     account = User.objects.get(pk=objects["account"].pk)
-    records = ("milestone", "returned", "receipt")
+    records = ("milestone", "returned", "receipt", "pending_visit", "returned_visit")
     return (
         project.name,
         project.lost_on,
         *(type(objects[k]).objects.get(pk=objects[k].pk).status for k in records),
         account.is_active,
         account.password,
+        objects["notification"].__class__.objects.get(pk=objects["notification"].pk).read_at,
+        *EvidencePolicy.objects.order_by("kind").values_list("required", "document"),
         *Report.objects.order_by("issue_number").values_list("status", flat=True),
         Report.objects.count(),
+        *Rectification.objects.order_by("pk").values_list("status", "measures"),
     )
+
+
+def _card(objects):
+    """A card of the records' department issued at the site's bulletin, its 整改 submitted
+    with an attachment."""
+    card = YellowCard.objects.create(
+        competition=objects["competition"],
+        department=objects["department"],
+        issued_report=objects["report"],
+        issued_on=date(2026, 6, 8),
+        score_at_issue=Decimal("0.3"),
+        last_report=objects["report"],
+        last_score=Decimal("0.3"),
+        rectification_due_on=date(2026, 6, 16),
+    )
+    rect = Rectification(card=card, measures="措施", submitted_at=timezone.now())
+    rect.attachment.save("a.pdf", ContentFile(PDF), save=False)
+    rect.save()
+    return {"card": card}
 
 
 @pytest.fixture
@@ -284,6 +370,7 @@ def _fast_and_fixed(settings, time_machine):
 @pytest.mark.parametrize(("name", "method", "about", "side", "role", "expected"), _cases())
 def test_permission(request, client, commerce, finance, name, method, about, side, role, expected):
     objects = _site(commerce, finance) | _records(commerce if side == "own" else finance)
+    objects |= _card(objects)
     if role != "anonymous":
         client.force_login(request.getfixturevalue(role))
     url, data = _request(name, method, about, objects)

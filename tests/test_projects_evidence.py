@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from projects import services
 from projects.evidence import JPEG, PDF, PNG, original_name, validate_evidence
-from projects.models import Milestone, Stage
+from projects.models import EvidencePolicy, Milestone, Stage
 from tests.conftest import make_project
 
 PDF_BYTES = b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF\n"
@@ -104,13 +104,26 @@ def test_refused_upload_shows_the_error_next_to_the_field(client, liaison, proje
     assert not Milestone.objects.exists()
 
 
-def test_evidence_is_required_past_the_lead_stage(client, liaison, project):
+def test_evidence_is_required_where_the_policy_says(client, liaison, project):
+    client.force_login(liaison)
+    url = reverse("projects:milestone_create", args=[project.pk])
+    response = client.post(url, {"stage": Stage.SIGNED, "occurred_on": "2026-03-01"})
+    assert "请上传佐证材料：合同" in response.content.decode()
+    response = client.post(url, {"stage": Stage.LEAD, "occurred_on": "2026-03-01"})
+    assert response.status_code == 302
+    # An intent's 意向书 is recommended, not required, by default.
+    response = client.post(url, {"stage": Stage.INTENT, "occurred_on": "2026-03-02"})
+    assert response.status_code == 302
+
+
+def test_the_office_can_require_evidence_for_intents(client, liaison, project):
+    EvidencePolicy.objects.update_or_create(
+        kind="intent", defaults={"required": True, "document": "意向书"}
+    )
     client.force_login(liaison)
     url = reverse("projects:milestone_create", args=[project.pk])
     response = client.post(url, {"stage": Stage.INTENT, "occurred_on": "2026-03-01"})
-    assert "请上传佐证材料" in response.content.decode()
-    response = client.post(url, {"stage": Stage.LEAD, "occurred_on": "2026-03-01"})
-    assert response.status_code == 302
+    assert "请上传佐证材料：意向书" in response.content.decode()
 
 
 def test_unrecognised_stored_file_is_downloaded_never_rendered(client, office, project):

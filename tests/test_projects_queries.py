@@ -2,7 +2,9 @@
 
 Each page's first four queries are the same, and are listed once here:
   1. session, 2. user, 3. person (roles_of), 4. the person's liaison departments (prefetch).
-The session is not saved by a page (web.middleware.IdleSessionMiddleware: once a minute).
+Every page also counts the user's unread notifications for the header, once: each total
+below is one more than its numbered queries. The session is not saved by a page
+(web.middleware.IdleSessionMiddleware: once a minute).
 """
 
 from datetime import date, datetime, timedelta
@@ -15,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from projects import services
-from projects.models import Milestone, Project, Receipt, Stage
+from projects.models import Milestone, Project, Receipt, Stage, Visit
 from tests.conftest import make_milestone, make_person, make_project, make_receipt, make_visit
 
 pytestmark = pytest.mark.django_db
@@ -72,14 +74,14 @@ def test_project_list(client, office, commerce, finance):
     # 5. count, 6. page of projects with their department and annotations (read for the
     # drawn table's cache key; a miss draws from the same rows), 7. department choices,
     # 8. group choices (read for the drawn filter form's cache key, web.forms). A miss
-    # draws the filter form, which reads both choices again (10).
+    # draws the filter form, which reads both choices again (10; with the header, 11).
     client.force_login(office)
     url = reverse("projects:list")
     projects_with_records(commerce, 2)
     few = queries(client, url)
     projects_with_records(finance, 30, start=100)
-    assert queries(client, url) == few == 8
-    assert miss(client, url) == 10
+    assert queries(client, url) == few == 9
+    assert miss(client, url) == 11
     assert queries(client, url + "?stage=3&lost=false&q=Q") == few
 
 
@@ -114,15 +116,18 @@ def test_project_list_export_names_every_submitter_in_constant_queries(
 
 
 def test_visit_list(client, liaison, commerce):
-    # 5. count, 6. totals (batches, persons), 7. page of visits with department, project and
-    # logger (read for the drawn table's cache key; a miss draws from the same rows),
-    # 8. department choices, 9. group choices. The same whether cached or not.
+    # 5. count, 6. totals (batches, persons; all and verified), 7. page of visits with
+    # department, project and logger (read for the drawn table's cache key; a miss draws
+    # from the same rows), 8. department choices, 9. group choices. The 补录 and status
+    # columns read the row itself. The same whether cached or not.
     client.force_login(liaison)
     url = reverse("projects:visit_list")
     projects_with_records(commerce, 2)
     few = queries(client, url)
     projects_with_records(commerce, 30, start=100)
-    assert queries(client, url) == few == 9 == miss(client, url)
+    Visit.objects.filter(pk__in=Visit.objects.order_by("pk")[:10]).update(status="pending")
+    Visit.objects.update(created_at=datetime(2026, 6, 1, tzinfo=ZoneInfo("Asia/Shanghai")))
+    assert queries(client, url) == few == 10 == miss(client, url)
 
 
 def test_lead_list(client, office, commerce, finance):
@@ -133,7 +138,7 @@ def test_lead_list(client, office, commerce, finance):
     projects_with_records(commerce, 2)
     few = queries(client, url)
     projects_with_records(finance, 30, start=100)
-    assert queries(client, url) == few == 9
+    assert queries(client, url) == few == 10
 
 
 def test_my_leads(client, staff_member, commerce):
@@ -149,24 +154,29 @@ def test_my_leads(client, staff_member, commerce):
     submit(2)
     few = queries(client, url)
     submit(30)
-    assert queries(client, url) == few == 6
+    assert queries(client, url) == few == 7
 
 
 def test_verification_queue(client, office, commerce, finance):
     # 5. count of pending milestones, 6. count of pending receipts, 7. department choices,
-    # 8. page of milestones, 9. page of receipts (each with project, department, logger).
+    # 8. page of milestones, 9. page of receipts (each with project, department, logger),
+    # added for issue 20: 10. the evidence policy (缺少佐证), 11. count of pending visits,
+    # 12. page of visits (with department and logger).
     client.force_login(office)
     url = reverse("projects:queue")
     projects_with_records(commerce, 2)
     Milestone.objects.update(status="pending")
+    Visit.objects.update(status="pending")
     few = queries(client, url)
     projects_with_records(finance, 30, start=100)
     Milestone.objects.update(status="pending")
-    assert queries(client, url) == few == 9
+    Visit.objects.update(status="pending")
+    assert queries(client, url) == few == 13
 
 
 def test_returned_list(client, liaison, commerce):
     # 5.-6. counts, 7.-8. pages of returned milestones and receipts (project, department,
+    # reviewer); added for issue 20: 9. count and 10. page of returned visits (department,
     # reviewer).
     client.force_login(liaison)
     url = reverse("projects:returned")
@@ -175,20 +185,22 @@ def test_returned_list(client, liaison, commerce):
         reviewer = make_person(f"r{Milestone.objects.count()}", name="核实员", office=True)
         Milestone.objects.update(status="returned", return_reason="缺材料", reviewed_by=reviewer)
         Receipt.objects.update(status="returned", return_reason="缺材料", reviewed_by=reviewer)
+        Visit.objects.update(status="returned", return_reason="缺接待单", reviewed_by=reviewer)
 
     projects_with_records(commerce, 2)
     return_all()
     few = queries(client, url)
     projects_with_records(commerce, 30, start=100)
     return_all()
-    assert queries(client, url) == few == 8
+    assert queries(client, url) == few == 11
 
 
 def test_project_detail(client, office, liaison, commerce):
     # 5. project with department, group and submitter, 6. milestones, 7. receipts, 8. visits
-    # (each with the people named), 9.-11. history of project, milestones and receipts,
-    # 12. department names and 13. user names the history mentions, 14. the credit decisions
-    # naming the project (projects.credit) and 15. the projects denied in its favour.
+    # (each with the people named), 9. the evidence policy (缺少佐证; added for issue 20),
+    # 10.-12. history of project, milestones and receipts, 13. department names and 14. user
+    # names the history mentions, 15. the credit decisions naming the project
+    # (projects.credit) and 16. the projects denied in its favour.
     client.force_login(office)
     project = make_project(commerce, code="P1")
     url = reverse("projects:detail", args=[project.pk])
@@ -204,4 +216,4 @@ def test_project_detail(client, office, liaison, commerce):
     project.responsible_person = "王明"
     project._history_user = users[5]
     project.save()
-    assert queries(client, url) == few == 15
+    assert queries(client, url) == few == 17

@@ -16,6 +16,7 @@ from competition.models import Snapshot
 from tests.test_permissions import (  # noqa: F401  (fixtures, used by name)
     ROLES,
     TABLE,
+    _card,
     _fast_and_fixed,
     _records,
     _request,
@@ -60,6 +61,8 @@ def _dated_pages(objects):
         yield reverse("league"), params | {"_export": "csv"}
         yield reverse("league"), params | {"_export": "xlsx"}
         yield reverse("dashboard"), params
+        yield reverse("honours"), params
+        yield reverse("honour_basics", args=[competition.pk, department.pk]), params
         yield reverse("league_explain", args=[competition.pk, department.pk]), params
         for metric in ("visit_batches", "signed_projects", "funds_amount"):
             args = [competition.pk, department.pk, metric]
@@ -70,6 +73,8 @@ def _dated_pages(objects):
 def test_no_page_a_role_reads_changes_the_database(request, client, commerce, finance, role):
     site = _site(commerce, finance)
     objects = {"own": site | _records(commerce), "other": site | _records(finance)}
+    for side in objects.values():
+        side |= _card(side)
     if role != "anonymous":
         client.force_login(request.getfixturevalue(role))
     before = database_contents()

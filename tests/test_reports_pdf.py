@@ -177,7 +177,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         earlier = service.build_now(
             competition, kind="bulletin", as_of=DEMO_DAY - timedelta(days=7)
         )
-        # Rebuilt once more, the 第1期 of DEMO_DAY compares with the issue dated before it.
+        # Rebuilt once more, the 第5期 of DEMO_DAY compares with the issue dated before it.
         bulletin = service.build_now(competition, kind="bulletin", as_of=DEMO_DAY)
         pack = service.build_now(competition, kind="pack", as_of=DEMO_DAY)
         league = compute_league(competition, as_of=DEMO_DAY)
@@ -322,10 +322,12 @@ def test_the_colophon_sits_at_the_foot_of_the_last_page(demo, kind):
 
 def test_issue_numbers_are_the_sequence_of_published_dates(demo):
     (first_pk, first), (again_pk, again), (_pk, earlier), (last_pk, last) = demo["issues"]
-    assert again_pk == first_pk == last_pk and first == again == last == 1  # not 第2期
-    assert earlier == 2  # a new date takes the next number
-    assert "招商引资百日竞赛简报第1期" in demo["bulletin"].pages[0]
-    assert "招商引资百日竞赛简报第2期" in demo["earlier"].pages[0]
+    # The demo has published 第1-4期, the last a week ago (demo/cards.py): today's is a new
+    # date, 第5期, whatever rebuilds; the week-old date keeps its 第4期.
+    assert again_pk == first_pk == last_pk and first == again == last == 5  # not 第6期
+    assert earlier == 4
+    assert "招商引资百日竞赛简报第5期" in demo["bulletin"].pages[0]
+    assert "招商引资百日竞赛简报第4期" in demo["earlier"].pages[0]
 
 
 # ---- what the bulletin says -----------------------------------------------------------------
@@ -341,7 +343,7 @@ def test_the_bulletin_says_what_the_meeting_needs(demo):
     assert "到帐" not in text and "有资金到账的签约项目" in text  # one spelling
     # 本周新增 beside the totals: the change since the issue dated before this one.
     assert "累计" in text and "本周新增" in text
-    assert "本周新增：与第2期（截至11月26日）相比，即11月27日至12月3日发生的变化。" in text
+    assert "本周新增：与第4期（截至11月26日）相比，即11月27日至12月3日发生的变化。" in text
     # Top three and bottom three by name, scores with one decimal, the yellow line 70%.
     first, last = league.rows[0], league.rows[-1]
     assert f"排名前三的是{first.department_name}（" in text
@@ -407,7 +409,7 @@ def test_the_pack_fills_its_pages(demo):
 
 def test_the_pack_refers_to_the_bulletin_instead_of_repeating_it(demo):
     text = "".join(demo["pack"].pages[2:])  # after the cover and the 目录
-    assert "详见同日《招商引资百日竞赛简报》第1期" in text
+    assert "详见同日《招商引资百日竞赛简报》第5期" in text
     assert "四、重大项目" not in text and "附图" not in text and "问题及依据" not in text
     # Its own parts: summary, league overall and by group, cards, then each department.
     assert text.index("一、总体情况") < text.index("（一）总排名") < text.index("（二）分组排名")
@@ -457,7 +459,7 @@ def test_the_bulletin_prints_the_speech_figures_under_a_red_masthead(city, offic
     assert "1商务局2/10100.0%" in text  # visits 2 of 10: 2 / (10 × 0.2)
     assert "145.0%" in text and "黄牌" in text and "无实绩" in text
     # The card lists with each 主要负责人 (统计局 has none recorded: "—").
-    assert "2财政局—50.0%3统计局—0.0%" in text
+    assert "2财政局—50.0%连续1期3统计局—0.0%连续1期" in text
     assert "（二）无实绩部门1个" in text and "3统计局—0.0%" in text
     assert "风电装备制造项目" in text and "商贸物流园项目" in text and "经济开发区" in text
     assert "有行动，行动不力：接待客商1批次（任务10批次），时序进度完成率50.0%，低于70%" in text

@@ -17,3 +17,14 @@ def safe_next(request, *, default: str) -> str:
     ):
         return target
     return default
+
+
+def is_local_path(url: str) -> bool:
+    """Whether `url` is a path of this site ("/projects/1/"), never another host or a
+    scheme ("//elsewhere", "https://…", "javascript:…"): links stored by other code
+    (a notification's) are shown only when it is."""
+    return (
+        isinstance(url, str)
+        and url.startswith("/")
+        and url_has_allowed_host_and_scheme(url, allowed_hosts=set())
+    )

@@ -80,15 +80,26 @@ class Apply:
 
     def verify(self, obj) -> list[str]:
         """Mark an imported record verified: the office's ledger is its evidence."""
-        self.touched_projects.add(obj.project_id)
+        if not isinstance(obj, Visit):  # a visit counts for its department, not a project
+            self.touched_projects.add(obj.project_id)
         obj.status = ReviewStatus.VERIFIED
         obj.reviewed_at = self.now
         obj.reviewed_by = self.user
         obj.return_reason = ""
-        return ["status", "reviewed_at", "reviewed_by", "return_reason"]
+        obj.verified_without_evidence_reason = ""
+        return [
+            "status",
+            "reviewed_at",
+            "reviewed_by",
+            "return_reason",
+            "verified_without_evidence_reason",
+        ]
 
     def reviewed(self) -> dict[str, Any]:
+        """A created record: verified by the import, and never a 补录 (`imported`: loaded
+        history, not typed late; projects.lateness)."""
         return {
+            "imported": True,
             "status": ReviewStatus.VERIFIED,
             "reviewed_at": self.now,
             "reviewed_by": self.user,
@@ -156,11 +167,12 @@ class Apply:
                     host=v.host,
                     purpose=v.purpose,
                     project_id=ids[v.project_code] if v.project_code else None,
-                    logged_by=self.user,
+                    **self.reviewed(),
                 )
                 for v in plan.new_visits
             ),
         )
+        self.update(Visit, plan.visit_updates, lambda obj, changes: self.verify(obj))
         self.touched_projects |= {ids[code] for code, _, _ in plan.new_milestones}
         self.touched_projects |= {ids[r.code] for r in plan.new_receipts}
         self.touched_projects |= {u.pk for u in plan.project_updates}

@@ -8,7 +8,7 @@ milestones and receipts) and the project codes visits name. Nothing is written.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -87,6 +87,7 @@ class Plan:
         self.new_receipts: list[ReceiptRow] = []
         self.receipt_updates: list[Update] = []
         self.new_visits: list[VisitRow] = []
+        self.visit_updates: list[Update] = []  # stored pending or returned visits to verify
 
     def error(self, sheet, row, column, reason) -> None:
         self.report.errors.append(Issue(sheet, row, column, reason))
@@ -500,9 +501,11 @@ class Plan:
                     % {"c": row.project_code},
                 )
         stored_departments = list(self.department_ids.values())
-        pool: Counter = Counter()
+        # Stored visits by the ledger's natural key (the whole row), verified ones first,
+        # as receipts are matched: a ledger row takes a verified visit if there is one.
+        pool: dict[tuple, list[tuple[str, int]]] = defaultdict(list)
         for part in chunked(stored_departments, KEY_CHUNK):
-            pool.update(
+            for *key, status, pk in (
                 Visit.objects.filter(department_id__in=part)
                 .order_by()
                 .values_list(
@@ -513,21 +516,29 @@ class Plan:
                     "host",
                     "purpose",
                     "project__code",
+                    "status",
+                    "id",
                 )
                 .iterator(chunk_size=5000)
-            )
-        # A stored visit without a project has None where the ledger has "".
-        pool = Counter({(*key[:6], key[6] or ""): n for key, n in pool.items()})
+            ):
+                # A stored visit without a project has None where the ledger has "".
+                pool[(*key[:6], key[6] or "")].append((status, pk))
+        for matches in pool.values():
+            matches.sort(key=lambda m: (STATUS_PREFERENCE[m[0]], m[1]))
         counts = self.counts["接待"]
         for row in rows:
-            key = row.key()
-            if pool[key] > 0:
-                pool[key] -= 1
-                counts.unchanged += 1
-            else:
+            matches = pool.get(row.key())
+            match = matches.pop(0) if matches else None
+            if match is None:
                 self.new_visits.append(row)
                 counts.created += 1
-        kept = sum(pool.values())
+            elif match[0] != ReviewStatus.VERIFIED:
+                # Records imported by the office count as verified (LEDGER.md).
+                self.visit_updates.append(Update(match[1], {}))
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        kept = sum(1 for ms in pool.values() for m in ms if m[0] != ReviewStatus.RETURNED)
         if kept:
             self.warn(
                 schema.VISITS,

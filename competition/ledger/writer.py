@@ -132,7 +132,7 @@ def ledger_rows(competition: Competition) -> dict[str, Any]:
 
     def visits():
         queryset = (
-            Visit.objects.filter(department_id__in=departments)
+            Visit.objects.filter(department_id__in=departments, status__in=statuses)
             .order_by(
                 "occurred_on",
                 "department__order",

@@ -5,10 +5,10 @@ Every figure comes from the scoring engine (competition.scoring.compute_leagues)
 (competition.scoring.progress); this module only selects, groups and formats them.
 
 Queries are fixed whatever the number of departments, projects and records:
-bulletin_content 15 (the league as of the date and as of the previous issue 4, departments
+bulletin_content 21 (the league as of the date and as of the previous issue 4, departments
 1, project mix 1, progress 3, major and reward-eligible projects 2, stage dates 2, earlier
-issues 1, receipts by project 1); pack_content adds 4 (metric weights, liaisons, projects,
-visits).
+issues 1, receipts by project 1, 红黑榜 and 连续N期 6); pack_content adds 4 (metric
+weights, liaisons, projects, visits).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from competition import charts
+from competition.honours import Honours, honours_for
 from competition.league.rows import plain_decimal
 from competition.models import Competition, Metric, Report
 from competition.scoring import (
@@ -161,14 +162,19 @@ class LeagueLine:
     cells: list[MetricCell]
     score: str
     head: str  # the department's 主要负责人, whom the speech holds to account
+    streak: int = 1  # 连续N期: consecutive bulletins carding it (competition.cards)
 
     @property
     def cards(self) -> bool:
         return self.result.yellow_card or self.result.zero_result
 
 
-def league_lines(league: League, *, heads: dict[int, str]) -> list[LeagueLine]:
-    """The league's rows with their table cells, in rank order."""
+def league_lines(
+    league: League, *, heads: dict[int, str], streaks: dict[int, int] | None = None
+) -> list[LeagueLine]:
+    """The league's rows with their table cells, in rank order (`streaks`: 连续N期 of the
+    carded departments)."""
+    streaks = streaks or {}
     threshold = Decimal(league.competition.yellow_threshold)
     lines = []
     for row in league.rows:
@@ -190,6 +196,7 @@ def league_lines(league: League, *, heads: dict[int, str]) -> list[LeagueLine]:
                 cells=cells,
                 score=percent(row.score) if row.scored else "—",
                 head=heads.get(row.department_id, ""),
+                streak=streaks.get(row.department_id, 1) if row.yellow_card else 0,
             )
         )
     return lines
@@ -387,6 +394,7 @@ class BulletinContent:
     score_charts: list[SafeString]
     tie_note: str = ""
     bulletin_issue: int | None = None  # the bulletin of the same date, for the pack to cite
+    honours: Honours | None = None  # 红黑榜 of the date
     metric_labels: list[list[str]] = field(default_factory=list)
 
     @property
@@ -430,6 +438,11 @@ class BulletinContent:
     def line_pairs(self) -> list[tuple]:
         """The league in two halves of a table (the briefing pack's short league)."""
         return side_by_side(self.lines, block=50)
+
+    @property
+    def yellow_cards_by_streak(self) -> list[LeagueLine]:
+        """The carded departments, the longest run of consecutive cards first (the pack)."""
+        return sorted(self.yellow_cards, key=lambda line: (-line.streak, line.result.rank))
 
     @property
     def ungrouped(self) -> int:
@@ -546,7 +559,7 @@ def early_receipts(receipts: dict[int, ProjectReceipts]) -> EarlyReceipts:
 
 
 def bulletin_content(competition: Competition, *, as_of: date) -> BulletinContent:
-    """The weekly bulletin's figures for `competition` as of `as_of` (15 queries)."""
+    """The weekly bulletin's figures for `competition` as of `as_of` (21 queries)."""
     same_issue, earlier = _issues(competition, as_of=as_of)
     since = earlier[1] if earlier else as_of - timedelta(days=FIRST_ISSUE_DAYS)
     league, base = compute_leagues(competition, [as_of, since])
@@ -570,7 +583,8 @@ def bulletin_content(competition: Competition, *, as_of: date) -> BulletinConten
     group_order = {
         d.group_id: (d.group.order, d.group.name) for d in departments.values() if d.group
     }
-    lines = league_lines(league, heads=heads)
+    honours = honours_for(competition, league=league)
+    lines = league_lines(league, heads=heads, streaks=honours.streaks)
     return BulletinContent(
         competition=competition,
         as_of=as_of,
@@ -594,6 +608,7 @@ def bulletin_content(competition: Competition, *, as_of: date) -> BulletinConten
         reached=reached,
         receipts=receipts,
         bulletin_issue=same_issue,
+        honours=honours,
         time_bar=charts.time_progress_bar(elapsed=league.window.elapsed, days=league.window.days),
         progress_chart=charts.cumulative_chart(progress, columns=2),
         score_charts=_score_charts(league),
@@ -789,8 +804,8 @@ def _pace_cells(pace) -> dict[str, str]:
 def pack_content(competition: Competition, *, as_of: date) -> PackContent:
     """The briefing pack's figures: the bulletin's, then each department's in rank order.
 
-    Queries: bulletin_content's 15, plus the metric weights, the liaisons, the projects and
-    the counted visits: 19 whatever the number of departments.
+    Queries: bulletin_content's 21, plus the metric weights, the liaisons, the projects and
+    the counted visits: 25 whatever the number of departments.
     """
     summary = bulletin_content(competition, as_of=as_of)
     league = summary.league
@@ -809,6 +824,7 @@ def pack_content(competition: Competition, *, as_of: date) -> PackContent:
     if window.started:
         for visit in Visit.objects.filter(
             department_id__in=department_ids,
+            status__in=counted_statuses(competition),
             occurred_on__gte=window.start,
             occurred_on__lte=window.end,
         ).order_by("occurred_on", "id"):

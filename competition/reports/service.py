@@ -37,10 +37,15 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 
+from competition.cards import sync_cards
 from competition.models import Competition, Report, report_file_name
+from notifications.services import Kind as NotificationKind
+from notifications.services import leader_users, liaisons_of, notify, office_users
 
 log = logging.getLogger(__name__)
 
@@ -269,6 +274,9 @@ def run_report(report_id: UUID | str) -> str:
         return current or "missing"
     report = Report.objects.select_related("competition").get(pk=report_id)
     try:
+        # A bulletin issues, continues and lifts the yellow cards of its date before it
+        # prints them (competition.cards; the same cards when an issue is rebuilt).
+        sync_cards(report)
         pdf = render_report(report)
     except DatabaseError:
         raise  # the task retries (RELIABLE); the row stays "rendering" until it succeeds
@@ -285,12 +293,51 @@ def run_report(report_id: UUID | str) -> str:
         stored = _finish(report_id, from_status=Status.RENDERING, status=Status.DONE, file=name)
         if stored and old_name and old_name != name:
             transaction.on_commit(lambda: default_storage.delete(old_name))
+        if stored and report.kind == Kind.BULLETIN:
+            announce_bulletin(report)
     if not stored:  # rebuilt or deleted meanwhile: this file belongs to nobody
         default_storage.delete(name)
         return Report.objects.filter(pk=report_id).values_list("status", flat=True).first() or (
             "missing"
         )
     return Status.DONE
+
+
+def announce_bulletin(report: Report) -> None:
+    """Tell leaders, the office and the liaisons of the competition's departments that
+    the bulletin is out, once per issue (a rebuild tells nobody again).
+
+    Leaders and the office may open the reports page; liaisons may not (403), so theirs
+    links to the league table of the bulletin's date, which they may open.
+    """
+    # Stored text, the same for every reader: in the site's language, not the requester's.
+    title = (
+        f"{report.competition.name}简报第{report.issue_number}期已发布"
+        f"（统计至{report.as_of:%Y-%m-%d}）"
+    )
+    key = f"bulletin:{report.pk}"
+    readers = set(leader_users()) | set(office_users())
+    notify(
+        recipients=readers,
+        kind=NotificationKind.BULLETIN_PUBLISHED,
+        title=title,
+        url=reverse("reports"),
+        key=key,
+    )
+    departments = report.competition.quotas.values_list("department_id", flat=True)
+    liaisons = set(liaisons_of(departments)) - readers
+    league = (
+        reverse("league")
+        + "?"
+        + urlencode({"competition": report.competition_id, "as_of": report.as_of.isoformat()})
+    )
+    notify(
+        recipients=liaisons,
+        kind=NotificationKind.BULLETIN_PUBLISHED,
+        title=title,
+        url=league,
+        key=key,
+    )
 
 
 def build_now(competition: Competition, *, kind: str, as_of: date, user=None) -> Report:

@@ -90,6 +90,7 @@ def cumulative_progress(competition: Competition, *, as_of: date) -> ProgressSer
     visits = (
         Visit.objects.filter(
             department_id__in=department_ids,
+            status__in=counted_statuses(competition),
             occurred_on__gte=window.start,
             occurred_on__lte=window.end,
         )

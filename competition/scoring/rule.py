@@ -393,7 +393,10 @@ def tally_records(
     day = ["occurred_on"] if by_date else []
     for row in (
         Visit.objects.filter(
-            department_id__in=department_ids, occurred_on__gte=start, occurred_on__lte=end
+            department_id__in=department_ids,
+            status__in=statuses,
+            occurred_on__gte=start,
+            occurred_on__lte=end,
         )
         .values("department_id", *day)
         .annotate(batches=Count("id"), persons=Sum("persons"))
@@ -679,12 +682,15 @@ def counted_visits(
     statuses: Sequence[str] | None = None,
 ) -> QuerySet[Visit]:
     """The visits behind one department's visit figures. `statuses` as for
-    `counted_projects`: visits are not reviewed yet, so every visit counts whatever they are."""
+    `counted_projects`: visits are reviewed as milestones and receipts are."""
     window = window_for(competition, as_of=as_of)
     if not window.started:
         return Visit.objects.none()
     return Visit.objects.filter(
-        department_id=department_id, occurred_on__gte=window.start, occurred_on__lte=window.end
+        department_id=department_id,
+        status__in=list(statuses or counted_statuses(competition)),
+        occurred_on__gte=window.start,
+        occurred_on__lte=window.end,
     )
 
 

@@ -3,6 +3,7 @@
 from django import template
 
 from competition import charts
+from competition.cards import rectification_state, state_label
 
 register = template.Library()
 
@@ -17,3 +18,10 @@ def percent(value) -> str:
 def plain_percent(value) -> str:
     """A threshold as a percentage without needless zeros: 0.70 -> "70%"."""
     return "—" if value is None or value == "" else charts.plain_percent(value)
+
+
+@register.simple_tag
+def card_state(card, today) -> tuple[str, str]:
+    """A yellow card's 整改 state and its label on `today` (competition.cards)."""
+    state = rectification_state(card, today=today)
+    return state, state_label(state)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tables2 import RequestConfig
 
+from competition.cards import department_cards
 from competition.forms import LeagueParams
 from competition.home import active_competition
 from competition.league.stored import (
@@ -216,6 +217,9 @@ def explain(request, competition_id, department_id):
         # The records behind a figure open for the department's own liaisons, the office
         # and leaders; another department's liaison sees the figures without links.
         "may_open_records": roles_of(request.user).can_read_department(department.id),
+        # 黄牌记录: the department's cards in this competition, as the bulletins issued them.
+        "cards": department_cards(competition, department_id=department.id),
+        "today": timezone.localdate(),
     }
     return render(request, "competition/explain.html", context)
 

@@ -38,10 +38,13 @@ def evidence(request, kind, pk):
 def _download_name(record, kind: str) -> str:
     """What the browser saves the file as: the project, and which stage or receipt it
     proves, as the office files them (FileResponse sends a Chinese name as `filename*`)."""
+    suffix = PurePath(record.evidence.name).suffix
+    if kind == "visit":
+        what = _("接待%(day)s") % {"day": record.occurred_on.isoformat()}
+        return filename(f"{record.department.name}-{what}-{record.investor_org}{suffix}")
     project = record.project
     if kind == "milestone":
         what = record.get_stage_display()
     else:
         what = _("资金到账%(day)s") % {"day": record.occurred_on.isoformat()}
-    suffix = PurePath(record.evidence.name).suffix
     return filename(f"{project.code}-{project.name}-{what}{suffix}")

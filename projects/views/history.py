@@ -1,4 +1,6 @@
-"""A project's change history for its detail page: who, when, what changed before → after.
+"""A project's (or a visit's) change history for its page: who, when, before → after.
+
+The creation of a record typed in late is marked 补录 (projects.lateness).
 
 Reads simple_history's rows of the project, its milestones and its receipts (deleted ones
 too) in three queries, then names the users and departments they mention in two more;
@@ -15,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from departments.models import Department
-from projects.models import Milestone, Project, Receipt, Stage
+from projects.lateness import is_late_entry
+from projects.models import Milestone, Project, Receipt, Stage, Visit
 from projects.tables import person_name
 
 # Bookkeeping the user never typed; the history row itself says when and who.
@@ -41,6 +44,7 @@ class Entry:
     reason: str
     created: bool
     changes: list[Change] = field(default_factory=list)
+    late: bool = False  # the creation of a record typed in late (补录, projects.lateness)
 
 
 def _rows(model, **lookup):
@@ -54,6 +58,12 @@ def _rows(model, **lookup):
 def _subject(model, row) -> str:
     if model is Project:
         return _("项目信息")
+    if model is Visit:
+        return _("客商接待：%(d)s %(org)s %(n)s人") % {
+            "d": row.occurred_on,
+            "org": row.investor_org,
+            "n": row.persons,
+        }
     if model is Milestone:
         return _("阶段节点：%(stage)s") % {"stage": Stage(row.stage).label}
     return _("资金到账：%(d)s %(a)s万元") % {"d": row.occurred_on, "a": row.amount}
@@ -106,11 +116,30 @@ def _names(batches) -> dict:
 
 def project_history(project: Project) -> list[Entry]:
     """Every recorded change of `project` and of its milestones and receipts, newest first."""
-    batches = [
-        (Project, _rows(Project, id=project.pk)),
-        (Milestone, _rows(Milestone, project_id=project.pk)),
-        (Receipt, _rows(Receipt, project_id=project.pk)),
-    ]
+    return _entries(
+        [
+            (Project, _rows(Project, id=project.pk)),
+            (Milestone, _rows(Milestone, project_id=project.pk)),
+            (Receipt, _rows(Receipt, project_id=project.pk)),
+        ]
+    )
+
+
+def visit_history(visit: Visit) -> list[Entry]:
+    """Every recorded change of `visit` (its review too), newest first."""
+    return _entries([(Visit, _rows(Visit, id=visit.pk))])
+
+
+def _late(model, row) -> bool:
+    """Whether a history row is the creation of a record typed in late (补录)."""
+    if model is Project or row.history_type != "+":
+        return False
+    if getattr(row, "imported", False):
+        return False
+    return is_late_entry(occurred_on=row.occurred_on, created_at=row.created_at)
+
+
+def _entries(batches) -> list[Entry]:
     names = _names(batches)
     entries: list[Entry] = []
     for model, rows in batches:
@@ -142,6 +171,7 @@ def project_history(project: Project) -> list[Entry]:
                     reason=row.history_change_reason or "",
                     created=row.history_type == "+",
                     changes=changes,
+                    late=_late(model, row),
                 )
             )
     entries.sort(key=lambda e: e.when, reverse=True)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.roles import Role, roles_of
-from projects import credit, services
+from projects import credit, policy, services
 from projects.access import (
     get_project_for_user,
     may_log,
@@ -93,6 +93,7 @@ def project_detail(request, pk):
     roles = roles_of(request.user)
     decisions = list(credit.decisions_about(project))
     credited_here = list(project.credit_denied_projects.select_related("department"))
+    policy.annotate_missing([*milestones, *receipts, *visits], policy.current_policies())
     timeline = stage_timeline(milestones, receipts)
     reached = [row["stage"] for row in timeline if row["reached"]]
     recorded = {m.stage for m in milestones}

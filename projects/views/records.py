@@ -1,4 +1,5 @@
-"""Milestones and receipts: log, edit (and so resubmit), resubmit unchanged, returned list."""
+"""Milestones and receipts: log, edit (and so resubmit), resubmit unchanged (visits too),
+returned list (milestones, receipts and visits)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,10 +17,11 @@ from projects.access import (
     get_record_for_user,
     milestones_for,
     receipts_for,
+    visits_for,
 )
 from projects.forms import MilestoneForm, ReceiptForm, add_service_errors
 from projects.models import MILESTONE_STAGES, Milestone, Receipt, ReviewStatus
-from projects.tables import ReturnedMilestoneTable, ReturnedReceiptTable
+from projects.tables import ReturnedMilestoneTable, ReturnedReceiptTable, ReturnedVisitTable
 from projects.views.once import first_result, repeated
 from web.access import require
 from web.ratelimit import rate_limited
@@ -121,6 +123,8 @@ def record_resubmit(request, kind, pk):
         messages.warning(request, str(e))
     else:
         messages.success(request, _("已重新提交，等待竞赛办核实。"))
+    if kind == "visit":
+        return redirect("projects:visit_detail", pk=record.pk)
     return redirect("projects:detail", pk=record.project_id)
 
 
@@ -136,10 +140,19 @@ def returned_list(request):
     receipt_table = ReturnedReceiptTable(
         receipts_for(roles).filter(**returned).select_related(*related), roles=roles
     )
+    visit_table = ReturnedVisitTable(
+        visits_for(roles).filter(**returned).select_related("department", "reviewed_by__person"),
+        roles=roles,
+    )
     configure(request, milestone_table, prefix="m-")
     configure(request, receipt_table, prefix="r-")
+    configure(request, visit_table, prefix="v-")
     return render(
         request,
         "projects/returned_list.html",
-        {"milestone_table": milestone_table, "receipt_table": receipt_table},
+        {
+            "milestone_table": milestone_table,
+            "receipt_table": receipt_table,
+            "visit_table": visit_table,
+        },
     )

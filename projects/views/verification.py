@@ -8,16 +8,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from departments.roles import Role, roles_of
-from projects import services
+from projects import policy, services
 from projects.access import (
     get_record_for_user,
     milestones_for,
     receipts_for,
+    visits_for,
 )
 from projects.filters import QueueFilter
-from projects.forms import BulkReviewForm, ReturnForm
+from projects.forms import BulkReviewForm, ReturnForm, VerifyForm
 from projects.models import ReviewStatus
-from projects.tables import QueueMilestoneTable, QueueReceiptTable
+from projects.tables import QueueMilestoneTable, QueueReceiptTable, QueueVisitTable
 from web.access import require
 from web.redirects import safe_next
 from web.tables import configure
@@ -44,10 +45,17 @@ def queue(request):
         queryset=receipts_for(roles).filter(**pending).select_related(*related),
         request=request,
     ).qs
-    milestone_table = QueueMilestoneTable(milestone_filter.qs)
-    receipt_table = QueueReceiptTable(receipts)
+    visits = visits_for(roles).filter(**pending).select_related("department", "logged_by__person")
+    milestones = milestone_filter.qs  # validates the filter form
+    if department := milestone_filter.form.cleaned_data.get("department"):
+        visits = visits.filter(department=department)
+    policies = policy.current_policies()
+    milestone_table = QueueMilestoneTable(milestones, policies=policies)
+    receipt_table = QueueReceiptTable(receipts, policies=policies)
+    visit_table = QueueVisitTable(visits, policies=policies)
     configure(request, milestone_table, prefix="m-")
     configure(request, receipt_table, prefix="r-")
+    configure(request, visit_table, prefix="v-")
     return render(
         request,
         "projects/queue.html",
@@ -55,6 +63,7 @@ def queue(request):
             "filter": milestone_filter,
             "milestone_table": milestone_table,
             "receipt_table": receipt_table,
+            "visit_table": visit_table,
             "bulk_form": BulkReviewForm(),
         },
     )
@@ -64,8 +73,17 @@ def queue(request):
 @require(Role.OFFICE)
 def record_verify(request, kind, pk):
     record, _can_write = get_record_for_user(request, kind, pk)
+    # The reason field is named after the record: the queue has one per row in one form.
+    form = VerifyForm(request.POST, prefix=f"{kind}-{pk}")
+    reason = form.cleaned_data["without_evidence_reason"] if form.is_valid() else ""
     try:
-        services.verify(record, by=request.user)
+        services.verify(record, by=request.user, without_evidence_reason=reason)
+    except services.MissingEvidence as e:
+        messages.error(
+            request,
+            _("%(record)s缺少佐证材料（%(document)s），请在“核实”按钮旁填写无佐证核实的理由。")
+            % {"record": services.record_label(record), "document": e.records[0].missing_evidence},
+        )
     except services.Conflict as e:
         messages.warning(request, str(e))
     else:
@@ -108,10 +126,36 @@ def queue_bulk(request):
                 messages.error(request, error)
         return _back(request)
     data = form.cleaned_data
-    ids = {"milestone_ids": data["milestone_ids"], "receipt_ids": data["receipt_ids"]}
-    selected = len(data["milestone_ids"]) + len(data["receipt_ids"])
+    ids = {
+        "milestone_ids": data["milestone_ids"],
+        "receipt_ids": data["receipt_ids"],
+        "visit_ids": data["visit_ids"],
+    }
+    selected = sum(len(v) for v in ids.values())
     if data["action"] == BulkReviewForm.VERIFY:
-        done = services.verify_records(by=request.user, **ids)
+        # Records lacking the evidence the policy asks for are verified one by one, with
+        # a reason: the bulk verify leaves them out and names them.
+        lacking = services.missing_evidence(**ids)
+        if lacking:
+            messages.error(
+                request,
+                _("以下记录缺少佐证材料，未核实，请逐条核实并填写理由：%(records)s")
+                % {
+                    "records": "；".join(
+                        f"{services.record_label(r)}（{r.missing_evidence}）" for r in lacking
+                    )
+                },
+            )
+            for record in lacking:
+                ids[f"{services.kind_name(record)}_ids"].remove(record.pk)
+            selected -= len(lacking)
+        try:
+            done = services.verify_records(by=request.user, **ids) if selected else 0
+        except services.MissingEvidence as e:  # the policy or a file changed meanwhile
+            messages.error(
+                request, _("以下记录缺少佐证材料，未核实：%(records)s") % {"records": str(e)}
+            )
+            return _back(request)
         messages.success(request, _("已核实 %(n)d 条记录。") % {"n": done})
     else:
         done = services.return_records(by=request.user, reason=data["reason"], **ids)
