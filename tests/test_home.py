@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from competition import home as sections
 from competition.league.snapshots import recompute_snapshots
+from competition.league.stored import league_to_show
 from competition.models import Competition, Quota, Snapshot
 from projects.models import Stage
 from tests.conftest import make_milestone, make_project, make_receipt, make_visit
@@ -263,7 +264,7 @@ def test_liaison_sees_own_department_row_of_the_league(client, liaison, records,
     assert (summary.pending_milestones, summary.returned_milestones) == (1, 0)
     [league_row] = [
         r
-        for r in sections.league_to_show(competition, as_of=TODAY)[0].rows
+        for r in league_to_show(competition, as_of=TODAY)[0].rows
         if r.department_id == summary.department.pk
     ]
     assert league_row == row  # one function, the same figures as the league table
@@ -439,9 +440,11 @@ def test_user_without_role_gets_a_polite_page(client, db):
         # pending visits (added for issue 20: visits are reviewed too), active
         # competitions, unread count = 9
         ("office", 9),
-        # session, user, person + liaison_for, active competition, today's snapshot rows
-        # joined to their departments, unread count = 7
-        ("leader", 7),
+        # session, user, person + liaison_for, active competition, today's snapshot's
+        # version, its rows joined to their departments (not when the figures of that
+        # version are cached: test_leader_home_figures_are_cached_by_the_snapshots_version),
+        # unread count = 8
+        ("leader", 8),
         # session, user, person + liaison_for, the staff member's leads, unread count = 6
         ("staff_member", 6),
     ],
@@ -468,6 +471,26 @@ def test_home_runs_a_constant_number_of_queries(
     recompute_snapshots(competition, as_of=timezone.localdate())
     with django_assert_num_queries(expected):
         client.get(reverse("home"))
+
+
+@pytest.mark.django_db
+def test_leader_home_figures_are_cached_by_the_snapshots_version(
+    client, leader, records, competition, django_assert_num_queries
+):
+    """A second visit reads no snapshot row (7 queries instead of 8, with the header's
+    unread count); a changed record shows once the recompute stores it (a new version)."""
+    _login(client, leader)
+    today = timezone.localdate()
+    recompute_snapshots(competition, as_of=today)
+    with django_assert_num_queries(8):
+        first = client.get(reverse("home")).content.decode()
+    with django_assert_num_queries(7):
+        again = client.get(reverse("home")).content.decode()
+    assert "共邀请接待客商3批次" in first and "共邀请接待客商3批次" in again
+    make_visit(records["p1"].department, today, persons=1)
+    assert "共邀请接待客商3批次" in client.get(reverse("home")).content.decode()
+    recompute_snapshots(competition, as_of=today)
+    assert "共邀请接待客商4批次" in client.get(reverse("home")).content.decode()
 
 
 @pytest.mark.parametrize(

@@ -317,6 +317,11 @@ def test_renamed_department_and_group_show_at_once_on_page_and_exports(
 # --- constant queries ---------------------------------------------------------------------
 
 
+def _table(response) -> str:
+    page = response.content.decode()
+    return page[page.index("<table") : page.index("</table>")]
+
+
 def _more_departments(comp, n):
     for i in range(n):
         d = Department.objects.create(name=f"部门{i}", order=10 + i)
@@ -325,10 +330,15 @@ def _more_departments(comp, n):
 
 
 # session, user, person + liaison departments (roles: 2), the form's competition, the
-# snapshot rows joined to their departments and groups, last week's ranks, the form's
-# competition choices (2: the required select reads its first choice) and group choices,
-# the header's unread notifications count.
-STORED_LEAGUE_QUERIES = 11
+# versions of the date's and last week's snapshots (one query), the form's competition
+# and group choices (read for the drawn form's key, web.forms), the header's unread
+# notifications count: a page whose drawn table and form are cached reads no snapshot row
+# and draws no option.
+STORED_LEAGUE_QUERIES = 9
+# When both are drawn: also the snapshot rows joined to their departments and groups
+# (last week's ranks are read only when last week has a snapshot: not here), and the
+# form's choices again (3: the required select reads its first choice).
+DRAWN_LEAGUE_QUERIES = STORED_LEAGUE_QUERIES + 1 + 3
 
 
 @pytest.mark.parametrize("more", [0, 30])
@@ -337,18 +347,22 @@ def test_league_page_query_count_is_constant(client, comp, leader, django_assert
     recompute_snapshots(comp, as_of=date(2026, 1, 10))
     client.force_login(leader)
     params = {"competition": comp.pk, "as_of": AS_OF}
-    client.get("/league/", params)  # draws and caches the table: the count is the same
+    with django_assert_num_queries(DRAWN_LEAGUE_QUERIES):
+        first = client.get("/league/", params)  # draws and caches the table
     with django_assert_num_queries(STORED_LEAGUE_QUERIES):
-        response = client.get("/league/", params)
-    assert len(response.context["table"].rows) == 2 + more
+        again = client.get("/league/", params)
+    assert len(_names(again)) == 2 + more and _table(again) == _table(first)
     # A group adds the form's lookup of it.
     group = DepartmentGroup.objects.get(name="综合经济部门")
+    with django_assert_num_queries(DRAWN_LEAGUE_QUERIES + 1):
+        client.get("/league/", {**params, "group": group.pk})
     with django_assert_num_queries(STORED_LEAGUE_QUERIES + 1):
         client.get("/league/", {**params, "group": group.pk})
 
 
-# As above (the snapshot read finds no rows), plus compute_league's: quotas with their
-# departments, weights, visits by department, stage figures by department (4).
+# As above with the form cached (the versions find none, so no row is read), plus
+# compute_league's: quotas with their departments, weights, visits by department, stage
+# figures by department (4).
 LIVE_LEAGUE_QUERIES = STORED_LEAGUE_QUERIES + 4
 
 
@@ -362,7 +376,7 @@ def test_live_league_page_query_count_is_constant(
     client.get("/league/", params)
     with django_assert_num_queries(LIVE_LEAGUE_QUERIES):
         response = client.get("/league/", params)
-    assert len(response.context["table"].rows) == 2 + more
+    assert len(_names(response)) == 2 + more
 
 
 def test_the_drawn_table_is_reused_until_the_snapshot_changes(client, comp, leader, monkeypatch):
@@ -389,6 +403,24 @@ def test_the_drawn_table_is_reused_until_the_snapshot_changes(client, comp, lead
     recompute_snapshots(comp, as_of=date(2026, 1, 10))
     page = client.get("/league/", {"competition": comp.pk, "as_of": AS_OF}).content.decode()
     assert len(drawn) == 3 and "商务和投资促进局" in page
+    # Last week's snapshot stored anew changes the rank change column: drawn again.
+    recompute_snapshots(comp, as_of=date(2026, 1, 3))
+    page = client.get("/league/", {"competition": comp.pk, "as_of": AS_OF}).content.decode()
+    assert len(drawn) == 4 and "名次变化与 2026-01-03 的快照相比" in page
+
+
+def test_a_changed_record_shows_once_the_recompute_stores_it(client, comp, leader, finance):
+    """The cached table keeps the stored figures until a recompute stores new ones, and
+    then shows the new figure (the key names the snapshot's version)."""
+    recompute_snapshots(comp, as_of=date(2026, 1, 10))
+    params = {"competition": comp.pk, "as_of": AS_OF}
+    before = get(client, leader, "/league/", **params).content.decode()
+    assert "0 / 1000" in before  # 财政局's funds
+    make_receipt(make_project(finance, "F9"), date(2026, 1, 9), "777")
+    assert "0 / 1000" in client.get("/league/", params).content.decode()  # not recomputed yet
+    recompute_snapshots(comp, as_of=date(2026, 1, 10))
+    after = client.get("/league/", params).content.decode()
+    assert "777 / 1000" in after
 
 
 def test_a_league_computed_live_is_drawn_every_time(client, comp, leader, monkeypatch):
@@ -434,3 +466,17 @@ def test_scores_read_as_percentages_with_one_decimal(client, comp, leader):
     page = get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF).content.decode()
     assert re.search(r"\d+\.\d%</td>", page)
     assert not re.search(r">\d\.\d{4}<", page)  # never the 4-decimal ratio on a page
+
+
+def test_the_drawn_form_shows_a_new_competition_and_the_chosen_date(client, comp, leader):
+    """The parameters form is kept under its values and choices (web.forms.form_cache_key):
+    a competition added and another date show at once."""
+    params = {"competition": comp.pk, "as_of": AS_OF}
+    get(client, leader, "/league/", **params)
+    Competition.objects.create(
+        name="第二届竞赛", start_date=date(2026, 1, 1), end_date=date(2026, 2, 1)
+    )
+    page = client.get("/league/", params).content.decode()
+    assert "第二届竞赛" in page and 'value="2026-01-10"' in page
+    page = client.get("/league/", {**params, "as_of": "2026-01-12"}).content.decode()
+    assert 'value="2026-01-12"' in page

@@ -26,7 +26,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, F, Max, OuterRef, Subquery
 
 from competition.models import METRICS, Competition, Snapshot
 from competition.scoring.rule import DepartmentResult, League, compute_league, window_for
@@ -186,3 +186,27 @@ def stored_ranks(competition: Competition, *, as_of: date) -> dict[int, int]:
     """Each department's stored rank as of `as_of` (empty when no snapshot): one query."""
     rows = Snapshot.objects.filter(competition=competition, as_of=as_of).order_by()
     return dict(rows.values_list("department_id", "rank"))
+
+
+def stored_versions(competition: Competition, *, dates) -> dict[date, int]:
+    """The version of each of `dates` that has a stored snapshot (League.version: its
+    highest row id; a recompute replaces the rows, so a new version), by date: one query.
+
+    What a page keys its cached fragments on without reading and converting the rows.
+    """
+    rows = (
+        Snapshot.objects.filter(competition=competition, as_of__in=list(dates))
+        .values("as_of")
+        .annotate(version=Max("pk"))
+        .order_by()
+    )
+    return {r["as_of"]: r["version"] for r in rows}
+
+
+def league_of_version(competition: Competition, *, as_of: date, version: int | None) -> League:
+    """league_to_show when stored_versions has said whether `as_of` has a snapshot: its
+    rows when `version` names one (one query), else computed live without looking for rows
+    again (a snapshot stored in between is the same figures, read on the next request)."""
+    if version is not None and (league := stored_league(competition, as_of=as_of)):
+        return league
+    return compute_league(competition, as_of=as_of)
