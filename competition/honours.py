@@ -227,6 +227,8 @@ def decide(
             and not row.yellow_card
             and not row.zero_result
             and not failing.get(row.department_id)
+            # A department that owes an overdue 整改 is on 黑榜 for it: not on 红榜 by score.
+            and not overdue.get(row.department_id)
         ):
             red[row.department_id] = e = entry(row)
             e.reasons.append(

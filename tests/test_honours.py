@@ -83,6 +83,13 @@ def test_red_names_the_top_by_score_with_their_rank_and_score():
     assert red[0].reasons[0].link == ("league_explain", (9, 1)) and not red[0].reasons[0].private
 
 
+def test_a_department_owing_an_overdue_rectification_is_on_black_not_red():
+    overdue = {1: [OverdueCard(7, date(2026, 4, 10), date(2026, 4, 17))]}
+    red, black, _ = run(overdue=overdue)
+    assert [e.department_id for e in red] == [2, 3]
+    assert "overdue" in [r.code for r in next(e for e in black if e.department_id == 1).reasons]
+
+
 def test_a_department_failing_basics_is_not_on_red_by_score():
     basics = {2: Basics(2, records=10, late=4)}  # 40% 补录 > 30%
     red, black, failing = run(basics=basics)
