@@ -226,7 +226,7 @@ def _log_project(browser: Browser, *, tag, n, today, written: Written) -> None:
         "csrfmiddlewaretoken": token,
         "name": name,
         "code": "",
-        "investor": "压测投资方",
+        "investor": f"压测投资方-{tag}-{n}",  # its own investor: not a likely duplicate
         "department": department.group(1),
         "responsible_person": "压测",
         "industry": "industrial",
