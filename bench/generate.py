@@ -318,6 +318,7 @@ def add_records(data: BenchData, *, projects: int, records: int, visits: int, se
                 status=ReviewStatus.VERIFIED,
             )
         )
+        visit_rows[-1].set_match_keys()  # bulk_create skips save()
     _bulk(Visit, visit_rows)
     # bulk_create announces nothing: store the new projects' progress from their records,
     # and mark stale the leagues they move (the bench competition's among them).

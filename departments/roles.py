@@ -63,21 +63,23 @@ def roles_of(user) -> Roles:
         return cached
     from departments.models import Person
 
-    person = (
-        Person.objects.filter(user=user)
-        .prefetch_related("liaison_for")
-        .only("id", "name", "department_id", "is_office", "is_leader")
-        .first()
+    # One query, on every signed-in request: the person's row once per liaison department
+    # (one row with None when there is none).
+    rows = list(
+        Person.objects.filter(user=user).values_list(
+            "name", "department_id", "is_office", "is_leader", "liaison_for"
+        )
     )
-    if person is None:
+    if not rows:
         roles = Roles(is_office=user.is_superuser)
     else:
+        name, department_id, is_office, is_leader, _first = rows[0]
         roles = Roles(
-            is_office=person.is_office or user.is_superuser,
-            is_leader=person.is_leader,
-            liaison_department_ids=frozenset(d.id for d in person.liaison_for.all()),
-            staff_department_id=person.department_id,
-            person_name=person.name,
+            is_office=is_office or user.is_superuser,
+            is_leader=is_leader,
+            liaison_department_ids=frozenset(row[4] for row in rows if row[4] is not None),
+            staff_department_id=department_id,
+            person_name=name,
         )
     user._roles_cache = roles
     return roles

@@ -1,7 +1,8 @@
 """Likely duplicates read from the database: the forms' warnings and the office's list.
 
-The stored match keys (Project.investor_key, Project.name_key, indexed) narrow the rows to
-the few that can match; projects.duplicates, the pure rule, then says which do and why.
+The stored match keys (Project.investor_key and name_key, Visit.investor_key, indexed)
+narrow the rows to the few that can match; projects.duplicates, the pure rule, then says
+which do and why.
 """
 
 from __future__ import annotations
@@ -65,15 +66,16 @@ def visit_matches(
     *, investor_org: str, occurred_on: date, department_id: int, exclude_pk: int | None = None
 ) -> list[Found]:
     """Visits of the same investor on the same day logged by another department (one
-    query: that day's visits of the other departments)."""
-    if not duplicates.investor_key(investor_org) or occurred_on is None:
+    query on the stored key, indexed with the day: `visit_investor_key`)."""
+    key = duplicates.investor_key(investor_org)
+    if not key or occurred_on is None:
         return []
     stored = list(
-        Visit.objects.filter(occurred_on=occurred_on)
+        Visit.objects.filter(occurred_on=occurred_on, investor_key=key)
         .exclude(department_id=department_id)
         .exclude(pk=exclude_pk)
         .select_related("department")
-        .order_by("pk")
+        .order_by("pk")[: WARNING_LIMIT * 2]
     )
     by_pk = {v.pk: v for v in stored}
     new = Candidate(

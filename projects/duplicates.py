@@ -104,6 +104,9 @@ NAME_SUFFIXES = ("建设项目", "项目")
 # A key this short matches too much to mean anything ("某", "a"): stripped to it (or to
 # nothing: "有限公司", "上海"), a name has no key and matches nothing.
 MIN_KEY_LENGTH = 2
+# The stored keys' column length (Project.investor_key, name_key; Visit.investor_key).
+# NFKC can lengthen a name ("㍿" is "株式会社"): a key is cut to fit, never refused.
+MAX_KEY_LENGTH = 200
 
 
 def _plain(text: str) -> str:
@@ -145,14 +148,14 @@ def investor_key(name: str) -> str:
     key = _strip_suffixes(_plain(name), COMPANY_SUFFIXES)
     key = _strip_region(key)
     key = _strip_suffixes(key, COMPANY_SUFFIXES)  # "某某集团（上海）有限公司"
-    return key if len(key) >= MIN_KEY_LENGTH else ""
+    return key[:MAX_KEY_LENGTH] if len(key) >= MIN_KEY_LENGTH else ""
 
 
 def name_key(name: str) -> str:
     """A project's name as compared: width, case, spaces, punctuation and a trailing
     "项目" aside. "" when nothing distinctive is left."""
     key = _strip_suffixes(_plain(name), NAME_SUFFIXES)
-    return key if len(key) >= MIN_KEY_LENGTH else ""
+    return key[:MAX_KEY_LENGTH] if len(key) >= MIN_KEY_LENGTH else ""
 
 
 @dataclass(frozen=True)

@@ -383,8 +383,8 @@ class VisitForm(DuplicateCheck, ReviewedRecordForm):
             still_open |= Q(pk=self.instance.project_id)
         self.fields["project"].queryset = (
             Project.objects.filter(still_open, department__in=departments)
-            .select_related("department")
             .order_by("department__order", "-created_at")
+            .only("pk", "code", "name", "department_id")  # what an option and clean() read
         )
         self.fields["project"].empty_label = _("（无）")
         self.fields["project"].help_text = _("只列出本部门未流失、未开工的项目。")

@@ -16,7 +16,7 @@ from django.urls import reverse
 from competition.scoring import compute_league, counted_projects, stage_dates_by_project
 from departments.changes import records_changed
 from projects import credit, duplicates, services
-from projects.duplicate_lookup import open_duplicate_groups, project_matches
+from projects.duplicate_lookup import open_duplicate_groups, project_matches, visit_matches
 from projects.duplicates import Candidate
 from projects.models import CreditDecision, Project, Stage, Visit
 from projects.services import Conflict
@@ -121,6 +121,46 @@ def test_lookup_is_one_indexed_query(commerce, finance, django_assert_num_querie
     with django_assert_num_queries(1):
         found = project_matches(name="电池", investor="华为技术", department_id=commerce.pk)
     assert [(f.record.code, f.reasons) for f in found] == [("P1", ("investor",)), ("P2", ("name",))]
+
+
+def test_every_visit_stores_its_key_and_the_lookup_reads_only_matches(
+    commerce, finance, django_assert_num_queries
+):
+    day = date(2026, 6, 1)
+
+    def visit(department, investor, on=day):
+        return services.save_visit(
+            Visit(department=department, occurred_on=on, investor_org=investor, persons=1),
+            by=None,
+        )
+
+    stored = visit(finance, "上海远景集团有限公司")
+    assert stored.investor_key == "远景"
+    for i in range(30):  # the day's other visits: not read, let alone compared
+        visit(finance, f"客商{i}")
+    visit(finance, "远景集团", on=date(2026, 6, 2))  # another day
+    visit(commerce, "远景")  # the department's own: a second batch
+    with django_assert_num_queries(1):
+        found = visit_matches(investor_org="远景集团", occurred_on=day, department_id=commerce.pk)
+    assert [f.record.pk for f in found] == [stored.pk]
+    stored.investor_org = "中兴通讯"
+    stored.save(update_fields=["investor_org"])
+    stored.refresh_from_db()
+    assert stored.investor_key == "中兴通讯"
+
+
+def test_keys_fit_their_column_whatever_normalising_makes_of_a_name(commerce):
+    """NFKC writes "㍿" as "株式会社": 200 of them are 800 characters, the column 200."""
+    name = "㍿" * 200
+    assert len(duplicates.investor_key(name)) == len(duplicates.name_key(name)) == 200
+    project = make_project(commerce, investor=name, name=name)  # PostgreSQL refuses overlong
+    visit = services.save_visit(
+        Visit(department=commerce, occurred_on=date(2026, 6, 1), investor_org=name, persons=1),
+        by=None,
+    )
+    project.refresh_from_db()
+    visit.refresh_from_db()
+    assert len(project.investor_key) == len(visit.investor_key) == 200
 
 
 # The forms warn, and save once the user confirms ---------------------------------------
@@ -429,9 +469,9 @@ def test_the_duplicates_page_costs_the_same_queries_for_few_and_many(
     _groups(commerce, finance, more)
     client.force_login(office)
     client.get(reverse("projects:duplicates"))
-    # session, user, person and its liaison departments (roles: 2), the investor keys and
+    # session, user, person with its liaison departments (roles: 1), the investor keys and
     # the name keys shared by two departments (2), their projects with departments, the
-    # pairs found distinct, the header's unread notifications count: 9.
-    with django_assert_num_queries(9):
+    # pairs found distinct, the header's unread notifications count: 8.
+    with django_assert_num_queries(8):
         html = client.get(reverse("projects:duplicates")).content.decode()
     assert html.count('href="/projects/') >= 2 * min(more, 25)

@@ -1,7 +1,7 @@
 """Every list page costs the same number of SQL queries for 2 rows as for 30 (> one page).
 
-Each page's first four queries are the same, and are listed once here:
-  1. session, 2. user, 3. person (roles_of), 4. the person's liaison departments (prefetch).
+Each page's first three queries are the same, and are listed once here:
+  1. session, 2. user, 3. the person with their liaison departments (roles_of, one query).
 Every page also counts the user's unread notifications for the header, once: each total
 below is one more than its numbered queries. The session is not saved by a page
 (web.middleware.IdleSessionMiddleware: once a minute).
@@ -71,17 +71,17 @@ def miss(client, url) -> int:
 
 
 def test_project_list(client, office, commerce, finance):
-    # 5. count, 6. page of projects with their department and annotations (read for the
-    # drawn table's cache key; a miss draws from the same rows), 7. department choices,
-    # 8. group choices (read for the drawn filter form's cache key, web.forms). A miss
-    # draws the filter form, which reads both choices again (10; with the header, 11).
+    # 4. count, 5. page of projects with their department and annotations (read for the
+    # drawn table's cache key; a miss draws from the same rows), 6. department choices,
+    # 7. group choices (read for the drawn filter form's cache key, web.forms). A miss
+    # draws the filter form, which reads both choices again (9; with the header, 10).
     client.force_login(office)
     url = reverse("projects:list")
     projects_with_records(commerce, 2)
     few = queries(client, url)
     projects_with_records(finance, 30, start=100)
-    assert queries(client, url) == few == 9
-    assert miss(client, url) == 11
+    assert queries(client, url) == few == 8
+    assert miss(client, url) == 10
     assert queries(client, url + "?stage=3&lost=false&q=Q") == few
 
 
@@ -104,7 +104,7 @@ def test_project_list_filter_form_shows_a_renamed_department_and_the_chosen_valu
 def test_project_list_export_names_every_submitter_in_constant_queries(
     client, office, commerce, finance
 ):
-    # The page's 11 less the choices (2): the export reads the submitters with the rows.
+    # The page's 10 less the choices (2): the export reads the submitters with the rows.
     client.force_login(office)
     url = reverse("projects:list") + "?_export=csv"
     projects_with_records(commerce, 2)
@@ -116,9 +116,9 @@ def test_project_list_export_names_every_submitter_in_constant_queries(
 
 
 def test_visit_list(client, liaison, commerce):
-    # 5. count, 6. totals (batches, persons; all and verified), 7. page of visits with
+    # 4. count, 5. totals (batches, persons; all and verified), 6. page of visits with
     # department, project and logger (read for the drawn table's cache key; a miss draws
-    # from the same rows), 8. department choices, 9. group choices (read for the drawn
+    # from the same rows), 7. department choices, 8. group choices (read for the drawn
     # filter form's cache key, web.forms; a miss draws the form, which reads both again).
     # The 补录 and status columns read the row itself.
     client.force_login(liaison)
@@ -128,23 +128,23 @@ def test_visit_list(client, liaison, commerce):
     projects_with_records(commerce, 30, start=100)
     Visit.objects.filter(pk__in=Visit.objects.order_by("pk")[:10]).update(status="pending")
     Visit.objects.update(created_at=datetime(2026, 6, 1, tzinfo=ZoneInfo("Asia/Shanghai")))
-    assert queries(client, url) == few == 10
-    assert miss(client, url) == 12
+    assert queries(client, url) == few == 9
+    assert miss(client, url) == 11
 
 
 def test_lead_list(client, office, commerce, finance):
-    # 5. count, 6. counts by submitter, 7. counts by channel, 8. department choices,
-    # 9. page of leads with department and submitter.
+    # 4. count, 5. counts by submitter, 6. counts by channel, 7. department choices,
+    # 8. page of leads with department and submitter.
     client.force_login(office)
     url = reverse("projects:lead_list")
     projects_with_records(commerce, 2)
     few = queries(client, url)
     projects_with_records(finance, 30, start=100)
-    assert queries(client, url) == few == 10
+    assert queries(client, url) == few == 9
 
 
 def test_my_leads(client, staff_member, commerce):
-    # 5. count, 6. page of the user's leads with department and annotations.
+    # 4. count, 5. page of the user's leads with department and annotations.
     client.force_login(staff_member)
     url = reverse("projects:my_leads")
 
@@ -156,14 +156,14 @@ def test_my_leads(client, staff_member, commerce):
     submit(2)
     few = queries(client, url)
     submit(30)
-    assert queries(client, url) == few == 7
+    assert queries(client, url) == few == 6
 
 
 def test_verification_queue(client, office, commerce, finance):
-    # 5. count of pending milestones, 6. count of pending receipts, 7. department choices,
-    # 8. page of milestones, 9. page of receipts (each with project, department, logger),
-    # added for issue 20: 10. the evidence policy (缺少佐证), 11. count of pending visits,
-    # 12. page of visits (with department and logger).
+    # 4. count of pending milestones, 5. count of pending receipts, 6. department choices,
+    # 7. page of milestones, 8. page of receipts (each with project, department, logger),
+    # added for issue 20: 9. the evidence policy (缺少佐证), 10. count of pending visits,
+    # 11. page of visits (with department and logger).
     client.force_login(office)
     url = reverse("projects:queue")
     projects_with_records(commerce, 2)
@@ -173,12 +173,12 @@ def test_verification_queue(client, office, commerce, finance):
     projects_with_records(finance, 30, start=100)
     Milestone.objects.update(status="pending")
     Visit.objects.update(status="pending")
-    assert queries(client, url) == few == 13
+    assert queries(client, url) == few == 12
 
 
 def test_returned_list(client, liaison, commerce):
-    # 5.-6. counts, 7.-8. pages of returned milestones and receipts (project, department,
-    # reviewer); added for issue 20: 9. count and 10. page of returned visits (department,
+    # 4.-5. counts, 6.-7. pages of returned milestones and receipts (project, department,
+    # reviewer); added for issue 20: 8. count and 9. page of returned visits (department,
     # reviewer).
     client.force_login(liaison)
     url = reverse("projects:returned")
@@ -194,15 +194,15 @@ def test_returned_list(client, liaison, commerce):
     few = queries(client, url)
     projects_with_records(commerce, 30, start=100)
     return_all()
-    assert queries(client, url) == few == 11
+    assert queries(client, url) == few == 10
 
 
 def test_project_detail(client, office, liaison, commerce):
-    # 5. project with department, group and submitter, 6. milestones, 7. receipts, 8. visits
-    # (each with the people named), 9. the evidence policy (缺少佐证; added for issue 20),
-    # 10.-12. history of project, milestones and receipts, 13. department names and 14. user
-    # names the history mentions, 15. the credit decisions naming the project
-    # (projects.credit) and 16. the projects denied in its favour.
+    # 4. project with department, group and submitter, 5. milestones, 6. receipts, 7. visits
+    # (each with the people named), 8. the evidence policy (缺少佐证; added for issue 20),
+    # 9.-11. history of project, milestones and receipts, 12. department names and 13. user
+    # names the history mentions, 14. the credit decisions naming the project
+    # (projects.credit) and 15. the projects denied in its favour.
     client.force_login(office)
     project = make_project(commerce, code="P1")
     url = reverse("projects:detail", args=[project.pk])
@@ -218,4 +218,4 @@ def test_project_detail(client, office, liaison, commerce):
     project.responsible_person = "王明"
     project._history_user = users[5]
     project.save()
-    assert queries(client, url) == few == 17
+    assert queries(client, url) == few == 16

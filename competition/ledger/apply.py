@@ -156,22 +156,22 @@ class Apply:
             ),
         )
         self.update(Receipt, plan.receipt_updates, lambda obj, changes: self.verify(obj))
-        self.create(
-            Visit,
-            (
-                Visit(
-                    occurred_on=v.occurred_on,
-                    department_id=plan.department_ids[v.department],
-                    investor_org=v.investor_org,
-                    persons=v.persons,
-                    host=v.host,
-                    purpose=v.purpose,
-                    project_id=ids[v.project_code] if v.project_code else None,
-                    **self.reviewed(),
-                )
-                for v in plan.new_visits
-            ),
-        )
+
+        def visit(v) -> Visit:
+            obj = Visit(
+                occurred_on=v.occurred_on,
+                department_id=plan.department_ids[v.department],
+                investor_org=v.investor_org,
+                persons=v.persons,
+                host=v.host,
+                purpose=v.purpose,
+                project_id=ids[v.project_code] if v.project_code else None,
+                **self.reviewed(),
+            )
+            obj.set_match_keys()  # bulk_create skips save()
+            return obj
+
+        self.create(Visit, (visit(v) for v in plan.new_visits))
         self.update(Visit, plan.visit_updates, lambda obj, changes: self.verify(obj))
         self.touched_projects |= {ids[code] for code, _, _ in plan.new_milestones}
         self.touched_projects |= {ids[r.code] for r in plan.new_receipts}
