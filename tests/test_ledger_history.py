@@ -58,8 +58,9 @@ def simple_history_writes(monkeypatch):
         yield
 
 
-def history_rows() -> dict[str, list[dict]]:
-    """Every history row, by model, comparable across two imports rolled back in turn.
+def written_rows() -> dict[str, list[dict]]:
+    """Every record and every history row, by table, comparable across two imports rolled
+    back in turn.
 
     A record's id and the ids it refers to become their rank among their model's ids:
     ids of a rolled-back import are not reused on PostgreSQL. history_id is left out (the
@@ -72,47 +73,55 @@ def history_rows() -> dict[str, list[dict]]:
         }
         for model in [*HISTORICAL, DepartmentGroup]
     }
-    rows = {}
-    for model in HISTORICAL:
-        history_model = model.history.model
-        fields = [f for f in history_model._meta.concrete_fields if not f.primary_key]
-        table = []
-        for values in history_model.objects.values(*(f.attname for f in fields)):
+
+    def rows(table_model, model) -> list[dict]:
+        fields = [f for f in table_model._meta.concrete_fields if f.name != "history_id"]
+        found = []
+        for values in table_model._base_manager.values(*(f.attname for f in fields)):
             for f in fields:
                 target = model if f.attname == model._meta.pk.attname else f.related_model
                 if target in ranks and values[f.attname] is not None:
                     values[f.attname] = ranks[target][values[f.attname]]
-            table.append(values)
-        rows[model.__name__] = sorted(table, key=repr)
-    return rows
+            found.append(values)
+        return sorted(found, key=repr)
+
+    tables = {}
+    for model in HISTORICAL:
+        tables[model.__name__] = rows(model.history.model, model)
+        tables[f"{model.__name__} (records)"] = rows(model, model)
+    return tables
 
 
 def import_rolled_back(sheets, *, user) -> dict[str, list[dict]]:
-    """Import `sheets` at NOW, read every history row, and undo the import."""
+    """Import `sheets` at NOW, read every record and history row, and undo the import."""
     with time_machine.travel(NOW, tick=False), transaction.atomic():
         report = import_ledger(BytesIO(make_workbook(sheets)), user=user)
         assert report.ok and report.written, [str(e) for e in report.errors]
-        rows = history_rows()
+        rows = written_rows()
         transaction.set_rollback(True)
     return rows
 
 
 def assert_same_history(sheets, *, user, monkeypatch) -> dict[str, list[dict]]:
+    """Import `sheets` the old way and the new way: the same records and history rows."""
     with simple_history_writes(monkeypatch):
         before = import_rolled_back(sheets, user=user)
     after = import_rolled_back(sheets, user=user)
-    for model in HISTORICAL:
-        name = model.__name__
-        assert len(after[name]) == len(before[name]), name
-        for old, new in zip(before[name], after[name], strict=True):
+    assert after.keys() == before.keys()
+    for name, rows in before.items():
+        assert len(after[name]) == len(rows), name
+        for old, new in zip(rows, after[name], strict=True):
             assert new == old, name
     return after
 
 
 def types_written(rows) -> dict[str, set[str]]:
+    """The history types written at NOW, by model."""
     return {
-        name: {r["history_type"] for r in table if r["history_date"] == NOW}
-        for name, table in rows.items()
+        model.__name__: {
+            r["history_type"] for r in rows[model.__name__] if r["history_date"] == NOW
+        }
+        for model in HISTORICAL
     }
 
 

@@ -1,9 +1,10 @@
 """Write an import plan: creates and updates in batches, each with its history rows.
 
-simple-history skips bulk_create/bulk_update, so each batch's history rows are written
-after it by the database (competition.ledger.history): one "+" or "~" row per record,
-with the importing user, one timestamp and the change reason, as simple-history's bulk
-helpers would write them. Imported milestones and receipts are verified by the import.
+New records go in by COPY on PostgreSQL (competition.ledger.insert). simple-history skips
+bulk writes, so each batch's history rows are written after it by the database
+(competition.ledger.history): one "+" or "~" row per record, with the importing user,
+one timestamp and the change reason, as simple-history's bulk helpers would write them.
+Imported milestones and receipts are verified by the import.
 Bulk writes send no signals: the stored progress of the projects the import touched is
 refreshed once, at the end (projects.progress).
 """
@@ -16,6 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from competition.ledger import history
+from competition.ledger.insert import insert_records
 from competition.ledger.plan import Plan, Update, chunked
 from competition.ledger.reader import ProjectRow
 from competition.models import Competition, MetricWeight, Quota
@@ -53,7 +55,7 @@ class Apply:
         return created
 
     def _create_batch(self, model, batch: list) -> list:
-        ids = [obj.pk for obj in model.objects.bulk_create(batch, batch_size=BATCH)]
+        ids = insert_records(model, batch)
         history.record_created(model, ids, **self._history())
         note_bulk_history()
         return ids
