@@ -24,6 +24,7 @@ from projects.models import MILESTONE_STAGES, Milestone, Receipt, ReviewStatus
 from projects.tables import ReturnedMilestoneTable, ReturnedReceiptTable, ReturnedVisitTable
 from projects.views.once import first_result, repeated
 from web.access import require
+from web.forms import create_form_key
 from web.ratelimit import rate_limited
 from web.tables import configure
 
@@ -65,7 +66,14 @@ def _record_form(request, kind: str, record, *, project):
     return render(
         request,
         "projects/record_form.html",
-        {"form": form, "project": project, "record": record, "kind": kind, "title": TITLES[kind]},
+        {
+            "form": form,
+            "project": project,
+            "record": record,
+            "kind": kind,
+            "title": TITLES[kind],
+            "form_key": create_form_key(request, form) if record.pk is None else None,
+        },
     )
 
 

@@ -18,7 +18,7 @@ from projects.views.duplicates import warning_context
 from projects.views.history import visit_history
 from projects.views.once import first_result, repeated
 from web.access import require
-from web.forms import form_cache_key
+from web.forms import create_form_key, form_cache_key
 from web.ratelimit import rate_limited
 from web.tables import PAGE_SECONDS, configure, export_response, page_cache_key
 
@@ -116,7 +116,12 @@ def visit_create(request):
     return render(
         request,
         "projects/visit_form.html",
-        {"form": form, "visit": None, **warning_context(request, form)},
+        {
+            "form": form,
+            "visit": None,
+            "form_key": create_form_key(request, form),
+            **warning_context(request, form),
+        },
     )
 
 
