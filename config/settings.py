@@ -316,8 +316,9 @@ UPLOAD_RATE_PER_MINUTE = envint("UPLOAD_RATE_PER_MINUTE", 30)
 # each under a key naming what it shows; a store of its own in each process, so that page
 # entries can never evict a counter. It holds PAGES_CACHE_ENTRIES (2,000: a create form per
 # department and each list's recent pages, a few MB), not LocMem's default 300, past which
-# it drops a third of its entries at once. Keys are namespaced per release (CACHE_KEY_PREFIX, by default
-# the package version), so a deploy never reads what older code wrote.
+# it drops a third of its entries at once. Keys are namespaced per release
+# (CACHE_KEY_PREFIX, by default the package version), so a deploy never reads what older
+# code wrote.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or package_version()
 CACHES = {
