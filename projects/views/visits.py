@@ -94,7 +94,9 @@ def visit_create(request):
         request.POST or None,
         request.FILES or None,
         roles=roles_of(request.user),
-        initial={"host": services.last_host(request.user)},
+        # Shown empty, the form offers the host of the user's last visit (a posted form
+        # shows what was posted: no query for it then).
+        initial={"host": services.last_host(request.user)} if request.method == "GET" else None,
     )
     if answer := repeated(request, form, Submission.Kind.VISIT):
         return answer
