@@ -312,10 +312,13 @@ AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 184)
 UPLOAD_RATE_PER_MINUTE = envint("UPLOAD_RATE_PER_MINUTE", 30)
 # "default": rate-limit counters (web.ratelimit), one for every process: Redis when
 # CACHE_URL is set, else per process (login lock-outs are django-axes rows in the
-# database). "pages": rendered page parts, if a page ever caches one (none does today:
-# see README, Performance); a store of its own in each process, so that page entries can
-# never evict a counter. Keys are namespaced per release (CACHE_KEY_PREFIX, by default
-# the package version), so a deploy never reads what older code wrote.
+# database). "pages": drawn page parts (tables, forms, the league: README, Performance),
+# each under a key naming what it shows; a store of its own in each process, so that page
+# entries can never evict a counter. It holds PAGES_CACHE_ENTRIES (2,000: a create form per
+# department and each list's recent pages, a few MB), not LocMem's default 300, past which
+# it drops a third of its entries at once. Keys are namespaced per release
+# (CACHE_KEY_PREFIX, by default the package version), so a deploy never reads what older
+# code wrote.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or package_version()
 CACHES = {
@@ -331,6 +334,7 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "pages",
         "KEY_PREFIX": CACHE_KEY_PREFIX,
+        "OPTIONS": {"MAX_ENTRIES": envint("PAGES_CACHE_ENTRIES", 2000)},
     },
 }
 # Content-Security-Policy (django-csp): no inline scripts or styles, nothing from elsewhere.

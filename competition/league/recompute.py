@@ -68,22 +68,24 @@ def mark_stale(*, on: date | None, department_ids: Collection[int] | None = None
 def mark_competition_stale(competition_id: int, from_date: date) -> bool:
     """Compare-and-set the marker; True when it was fresh (a recompute must be queued).
 
-    Both updates are conditional: a recompute may clear the marker between them, and then
-    the loop goes round to the first one, whose caller queues the next run. (An
-    unconditional second update would re-set the marker with nothing queued: a league
-    stuck stale.)
+    Both updates are conditional: a recompute may clear the marker between them (or
+    another writer set it), and then the loop goes round; whichever caller turns it from
+    fresh to stale queues the next run. (An unconditional update of a fresh marker would
+    set it with nothing queued: a league stuck stale.)
     """
     bump = F("stale_version") + 1
     for _attempt in range(5):
+        # Already stale first: while data comes in, a recompute is almost always queued
+        # (RECOMPUTE_DELAY_SECONDS), so most writes need this one UPDATE only.
+        if Competition.objects.filter(pk=competition_id, stale_from__isnull=False).update(
+            stale_from=Least("stale_from", from_date), stale_version=bump
+        ):
+            return False
         became_stale = Competition.objects.filter(
             pk=competition_id, stale_from__isnull=True
         ).update(stale_from=from_date, stale_since=timezone.now(), stale_version=bump)
         if became_stale:
             return True
-        if Competition.objects.filter(pk=competition_id, stale_from__isnull=False).update(
-            stale_from=Least("stale_from", from_date), stale_version=bump
-        ):
-            return False
     log.error("competition %s: stale marker kept changing under us", competition_id)
     return False
 

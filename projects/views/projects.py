@@ -23,7 +23,7 @@ from projects.views.duplicates import credit_context, warning_context
 from projects.views.history import project_history
 from projects.views.once import first_result, repeated
 from web.access import require
-from web.forms import form_cache_key
+from web.forms import create_form_key, form_cache_key
 from web.tables import PAGE_SECONDS, configure, export_response, page_cache_key
 
 
@@ -146,7 +146,13 @@ def project_create(request):
     return render(
         request,
         "projects/project_form.html",
-        {"form": form, "project": None, **_zone_context(), **warning_context(request, form)},
+        {
+            "form": form,
+            "project": None,
+            "form_key": create_form_key(request, form),
+            **_zone_context(),
+            **warning_context(request, form),
+        },
     )
 
 

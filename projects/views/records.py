@@ -24,6 +24,7 @@ from projects.models import MILESTONE_STAGES, Milestone, Receipt, ReviewStatus
 from projects.tables import ReturnedMilestoneTable, ReturnedReceiptTable, ReturnedVisitTable
 from projects.views.once import first_result, repeated
 from web.access import require
+from web.forms import create_form_key
 from web.ratelimit import rate_limited
 from web.tables import configure
 
@@ -34,9 +35,10 @@ TITLES = {"milestone": gettext_lazy("阶段节点"), "receipt": gettext_lazy("�
 def _record_form(request, kind: str, record, *, project):
     """Show and process the form of a new or existing milestone/receipt."""
     form = FORMS[kind](request.POST or None, request.FILES or None, instance=record)
-    if kind == "milestone" and record.pk is None:
+    if kind == "milestone" and record.pk is None and request.method == "GET":
         recorded = set(project.milestones.values_list("stage", flat=True))
-        # The next stage not yet recorded; ModelForm's initial (the blank instance) wins over
+        # The next stage not yet recorded, offered on the empty form (a posted one shows
+        # what was posted); ModelForm's initial (the blank instance) wins over
         # field.initial, so set it there.
         form.initial["stage"] = next((s for s in MILESTONE_STAGES if s not in recorded), None)
     if answer := repeated(request, form, kind):
@@ -65,7 +67,14 @@ def _record_form(request, kind: str, record, *, project):
     return render(
         request,
         "projects/record_form.html",
-        {"form": form, "project": project, "record": record, "kind": kind, "title": TITLES[kind]},
+        {
+            "form": form,
+            "project": project,
+            "record": record,
+            "kind": kind,
+            "title": TITLES[kind],
+            "form_key": create_form_key(request, form) if record.pk is None else None,
+        },
     )
 
 

@@ -18,7 +18,7 @@ from projects.views.duplicates import warning_context
 from projects.views.history import visit_history
 from projects.views.once import first_result, repeated
 from web.access import require
-from web.forms import form_cache_key
+from web.forms import create_form_key, form_cache_key
 from web.ratelimit import rate_limited
 from web.tables import PAGE_SECONDS, configure, export_response, page_cache_key
 
@@ -94,7 +94,9 @@ def visit_create(request):
         request.POST or None,
         request.FILES or None,
         roles=roles_of(request.user),
-        initial={"host": services.last_host(request.user)},
+        # Shown empty, the form offers the host of the user's last visit (a posted form
+        # shows what was posted: no query for it then).
+        initial={"host": services.last_host(request.user)} if request.method == "GET" else None,
     )
     if answer := repeated(request, form, Submission.Kind.VISIT):
         return answer
@@ -116,7 +118,12 @@ def visit_create(request):
     return render(
         request,
         "projects/visit_form.html",
-        {"form": form, "visit": None, **warning_context(request, form)},
+        {
+            "form": form,
+            "visit": None,
+            "form_key": create_form_key(request, form),
+            **warning_context(request, form),
+        },
     )
 
 
