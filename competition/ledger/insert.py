@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from datetime import date, datetime
-from decimal import Decimal
 from functools import cache
 
 from django.db import connection, models
 
-# Django field type -> the Python type its values are written as they are.
+# Django field type -> the Python type its values are written as they are. (Not
+# DecimalField: Django refuses a NaN that PostgreSQL would store.)
 _AS_IS: dict[str, type] = {
     "AutoField": int,
     "BigAutoField": int,
@@ -31,7 +31,6 @@ _AS_IS: dict[str, type] = {
     "CharField": str,
     "DateField": date,
     "DateTimeField": datetime,  # when aware: a naive one is Django's to interpret
-    "DecimalField": Decimal,
     "IntegerField": int,
     "PositiveIntegerField": int,
     "PositiveSmallIntegerField": int,
