@@ -6,8 +6,8 @@ column as an array that psycopg builds value by value in Python: 3.8 s wall (2.7
 for 50,000 visits on this machine, against 1.7 s (1.1 s CPU) for the COPY below, the
 league's snapshots' way (competition.league.snapshots). The ids are drawn from the table's
 sequence first, in one query, so that the history rows can be written after the records
-(competition.ledger.history). Each value is what bulk_create would send: `pre_save`
-(auto_now and the like) for every field, then `get_db_prep_save` unless the value is
+(competition.ledger.history). Each value is what bulk_create would send: the field's
+pre_save() (auto_now and the like), then `get_db_prep_save` unless the value is
 already what the column takes (`_AS_IS`: Django's own fields return such a value
 unchanged on PostgreSQL, only wrapped for psycopg). tests/test_ledger_history.py imports
 a workbook both ways and compares every record and history row.
