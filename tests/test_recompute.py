@@ -361,7 +361,10 @@ def test_saving_a_competition_keeps_a_marker_set_meanwhile(comp, queued):
 def test_no_model_signal_receivers_in_competition():
     """Scoring learns of changes only through departments.changes and its own services."""
     root = Path(__file__).resolve().parent.parent / "competition"
-    pattern = re.compile(r"post_save|pre_save|post_delete|pre_delete|@receiver|models\.signals")
+    # pre_save( is a field's method (Field.pre_save, as bulk_create calls it), not the signal.
+    pattern = re.compile(
+        r"post_save|pre_save(?!\()|post_delete|pre_delete|@receiver|models\.signals"
+    )
     found = [
         f"{path.relative_to(root)}:{number}"
         for path in sorted(root.rglob("*.py"))

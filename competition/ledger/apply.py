@@ -1,8 +1,10 @@
 """Write an import plan: creates and updates in batches, each with its history rows.
 
-simple-history skips bulk_create/bulk_update, so every write goes through its bulk
-helpers: one "+" or "~" history row per record, with the importing user, one timestamp
-and the change reason. Imported milestones and receipts are verified by the import.
+New records go in by COPY on PostgreSQL (competition.ledger.insert). simple-history skips
+bulk writes, so each batch's history rows are written after it by the database
+(competition.ledger.history): one "+" or "~" row per record, with the importing user,
+one timestamp and the change reason, as simple-history's bulk helpers would write them.
+Imported milestones and receipts are verified by the import.
 Bulk writes send no signals: the stored progress of the projects the import touched is
 refreshed once, at the end (projects.progress).
 """
@@ -13,8 +15,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from competition.ledger import history
+from competition.ledger.insert import insert_records
 from competition.ledger.plan import Plan, Update, chunked
 from competition.ledger.reader import ProjectRow
 from competition.models import Competition, MetricWeight, Quota
@@ -37,11 +40,7 @@ class Apply:
         self.touched_projects: set[int] = set()  # whose records or loss the import changed
 
     def _history(self) -> dict[str, Any]:
-        return {
-            "default_user": self.user,
-            "default_change_reason": self.reason,
-            "default_date": self.now,
-        }
+        return {"user": self.user, "reason": self.reason, "when": self.now}
 
     def create(self, model, objects: Iterable) -> list:
         created = []
@@ -56,9 +55,10 @@ class Apply:
         return created
 
     def _create_batch(self, model, batch: list) -> list:
-        objs = bulk_create_with_history(batch, model, batch_size=BATCH, **self._history())
+        ids = insert_records(model, batch)
+        history.record_created(model, ids, **self._history())
         note_bulk_history()
-        return [obj.pk for obj in objs]
+        return ids
 
     def update(self, model, updates: list[Update], apply_change) -> None:
         """Load each record, let `apply_change(obj, changes)` set fields, save with history."""
@@ -73,10 +73,12 @@ class Apply:
                     obj.updated_at = self.now  # bulk_update skips auto_now
                     fields.add("updated_at")
                 changed.append(obj)
-            bulk_update_with_history(
-                changed, model, sorted(fields), batch_size=BATCH, **self._history()
-            )
-            note_bulk_history()
+            self._update_batch(model, changed, sorted(fields))
+
+    def _update_batch(self, model, objs: list, fields: list[str]) -> None:
+        model.objects.bulk_update(objs, fields, batch_size=BATCH)
+        history.record_changed(model, [obj.pk for obj in objs], **self._history())
+        note_bulk_history()
 
     def verify(self, obj) -> list[str]:
         """Mark an imported record verified: the office's ledger is its evidence."""

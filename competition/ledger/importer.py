@@ -3,8 +3,9 @@
 Records are matched by natural key (competition 名称, 部门名称, 项目编号; a receipt by
 (项目编号, 到账日期, 金额) and a visit by its whole row, both as multisets), so importing
 the same workbook twice changes nothing and a changed row updates its record. Writes go
-through simple-history's bulk helpers in batches, so every created or changed record
-has its history row (user, date, reason "台账导入") and unchanged ones get none.
+in batches, each followed by its history rows (competition.ledger.history), so every
+created or changed record has its history row (user, date, reason "台账导入") and
+unchanged ones get none.
 
 The import never deletes: a record the system holds but the ledger does not list (a
 visit, a receipt, a milestone whose date cell is blank, a quota of a department not in

@@ -150,6 +150,8 @@ class Ledger:
     visits: list[VisitRow] = field(default_factory=list)
     # Optional columns present per sheet: an absent column leaves stored values alone.
     columns: dict[str, frozenset[str]] = field(default_factory=dict)
+    # The day no date of the workbook may be later than.
+    today: date = field(default_factory=timezone.localdate)
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
 
@@ -202,12 +204,17 @@ def parse_date(value: Any) -> date:
     )
 
 
-def parse_past_date(value: Any) -> date:
-    """A date a thing happened on: never later than today."""
-    day = parse_date(value)
-    if day > timezone.localdate():
-        raise CellError(_("日期（%(d)s）不能晚于今天。") % {"d": day})
-    return day
+def past_date(today: date) -> Callable[[Any], date]:
+    """A parser of the date a thing happened on: never later than `today` (one today for
+    a whole workbook, read once: asking for it per cell was a tenth of the reading)."""
+
+    def parse(value: Any) -> date:
+        day = parse_date(value)
+        if day > today:
+            raise CellError(_("日期（%(d)s）不能晚于今天。") % {"d": day})
+        return day
+
+    return parse
 
 
 def parse_decimal(
@@ -493,7 +500,7 @@ def _read_quotas(ledger: Ledger, rows: Iterator[_Row], departments: set[str]) ->
         ledger.quotas.append(QuotaRow(row.number, name, values))
 
 
-def _project_parsers() -> dict[str, Callable[[Any], Any]]:
+def _project_parsers(today: date) -> dict[str, Callable[[Any], Any]]:
     return {
         "项目名称": text_of(Project, "name"),
         "责任部门": parse_text,
@@ -506,7 +513,7 @@ def _project_parsers() -> dict[str, Callable[[Any], Any]]:
         "落户区域": text_of(Project, "zone"),
         "来源地": text_of(Project, "origin_region"),
         "信息来源": parse_label(schema.SOURCE_CHANNEL_BY_LABEL, _("信息来源")),
-        "流失日期": parse_past_date,
+        "流失日期": past_date(today),
         "流失原因": parse_text,
     }
 
@@ -523,7 +530,8 @@ PROJECT_BLANK = {
 
 
 def _read_projects(ledger: Ledger, rows: Iterator[_Row], departments: set[str]) -> None:
-    parsers = _project_parsers()
+    parsers = _project_parsers(ledger.today)
+    stage_date = past_date(ledger.today)
     seen: dict[str, int] = {}
     for row in rows:
         code = row.get("项目编号", project_code, required=True)
@@ -539,7 +547,7 @@ def _read_projects(ledger: Ledger, rows: Iterator[_Row], departments: set[str]) 
                     column, parsers[column], required=column == "项目名称", default=default
                 )
         stages = {
-            stage: row.get(column, parse_past_date)
+            stage: row.get(column, stage_date)
             for column, stage in schema.STAGE_COLUMNS.items()
             if row.has(column)
         }
@@ -556,28 +564,32 @@ def _read_projects(ledger: Ledger, rows: Iterator[_Row], departments: set[str]) 
 
 
 def _read_receipts(ledger: Ledger, rows: Iterator[_Row], codes: set[str]) -> None:
+    day = past_date(ledger.today)
     for row in rows:
         code = row.get("项目编号", parse_text, required=True)
         if code and code not in codes:
             row.error("项目编号", _("未知项目编号“%(c)s”：不在“项目”表中。") % {"c": code})
-        occurred_on = row.get("到账日期", parse_past_date, required=True)
-        amount = row.get(
-            "金额",
-            lambda v: parse_decimal(v, places=2, max_digits=14, positive=True),
-            required=True,
-        )
+        occurred_on = row.get("到账日期", day, required=True)
+        amount = row.get("金额", _receipt_amount, required=True)
         if not row.has_errors:
             ledger.receipts.append(ReceiptRow(row.number, code, occurred_on, amount))
 
 
+def _receipt_amount(value: Any) -> Decimal:
+    return parse_decimal(value, places=2, max_digits=14, positive=True)
+
+
 def _read_visits(ledger: Ledger, rows: Iterator[_Row], departments: set[str]) -> None:
+    day = past_date(ledger.today)
+    org_text, host_text = text_of(Visit, "investor_org"), text_of(Visit, "host")
+    purpose_text = text_of(Visit, "purpose")
     for row in rows:
-        occurred_on = row.get("接待日期", parse_past_date, required=True)
+        occurred_on = row.get("接待日期", day, required=True)
         department = _known_department(row, "接待部门", departments)
-        org = row.get("客商单位", text_of(Visit, "investor_org"), required=True)
+        org = row.get("客商单位", org_text, required=True)
         persons = row.get("人数", _persons, required=True)
-        host = row.get("接待领导", text_of(Visit, "host"), default="")
-        purpose = row.get("事由", text_of(Visit, "purpose"), default="")
+        host = row.get("接待领导", host_text, default="")
+        purpose = row.get("事由", purpose_text, default="")
         code = row.get("项目编号", parse_text, default="")
         if not row.has_errors:
             ledger.visits.append(
