@@ -255,25 +255,20 @@ def liaison_home(
         _add_pace_and_reported(summaries, league=shown, today=today)
 
     open_statuses = (ReviewStatus.PENDING, ReviewStatus.RETURNED)
-    for model, kind in ((Milestone, "milestones"), (Receipt, "receipts")):
+    # Visits are reviewed too (issue 20): counted here, listed on the visit list.
+    for model, kind, department in (
+        (Milestone, "milestones", "project__department_id"),
+        (Receipt, "receipts", "project__department_id"),
+        (Visit, "visits", "department_id"),
+    ):
         counts = (
-            model.objects.filter(project__department_id__in=summaries, status__in=open_statuses)
+            model.objects.filter(**{f"{department}__in": summaries}, status__in=open_statuses)
             .order_by()
-            .values("project__department_id", "status")
+            .values(department, "status")
             .annotate(n=Count("id"))
         )
         for row in counts:
-            summary = summaries[row["project__department_id"]]
-            setattr(summary, f"{row['status']}_{kind}", row["n"])
-    # Visits are reviewed too (issue 20): counted here, listed on the visit list.
-    visit_counts = (
-        Visit.objects.filter(department_id__in=summaries, status__in=open_statuses)
-        .order_by()
-        .values("department_id", "status")
-        .annotate(n=Count("id"))
-    )
-    for row in visit_counts:
-        setattr(summaries[row["department_id"]], f"{row['status']}_visits", row["n"])
+            setattr(summaries[row[department]], f"{row['status']}_{kind}", row["n"])
 
     returned_first = Case(
         When(status=ReviewStatus.RETURNED, then=Value(0)),
