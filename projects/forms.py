@@ -29,20 +29,11 @@ from projects.models import (
 )
 from projects.services import status_after_edit
 from projects.validation import check_lost_on
-from web.dates import BoundedDateField
+from web.dates import BoundedDateField, DateInput
 
 # A reason (for a loss, a return) is read on the record's page and in its history: a few
 # sentences, not a pasted document (the request size limit alone allows megabytes).
 REASON_MAX_LENGTH = 1000
-
-
-class DateInput(forms.DateInput):
-    """A native date picker (phones show their own calendar)."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class EvidenceInput(forms.ClearableFileInput):
