@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from projects import services
 from projects.filters import ProjectFilter
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage
-from projects.progress import refresh_all_progress, refresh_progress
+from projects.progress import FEW, refresh_all_progress, refresh_progress
 from projects.tables import LeadTable, MyLeadTable, ProjectTable
 from tests.conftest import make_milestone, make_project, make_receipt
 from web.tables import configure
@@ -328,9 +328,10 @@ def test_refresh_all_repairs_what_a_bulk_write_left_stale(project, commerce):
     assert stored() == computed() == {"SW-001": (Stage.SIGNED, d(3, 5))}
 
 
-def test_a_refresh_is_two_queries_on_postgresql_and_one_elsewhere(project):
+def test_a_refresh_of_many_projects_is_two_queries_on_postgresql_and_one_elsewhere(project):
+    many = [project.pk, None, *range(10**6, 10**6 + FEW)]  # more than FEW ids
     with CaptureQueriesContext(connection) as captured:
-        refresh_progress([project.pk, project.pk, None])
+        refresh_progress(many)
     sql = [q["sql"] for q in captured.captured_queries]
     if connection.features.has_select_for_update:
         # 1. lock the rows (FOR NO KEY UPDATE, in pk order), 2. the UPDATE.
@@ -340,6 +341,23 @@ def test_a_refresh_is_two_queries_on_postgresql_and_one_elsewhere(project):
     with CaptureQueriesContext(connection) as captured:
         refresh_progress([])
     assert not captured.captured_queries
+
+
+def test_a_refresh_of_a_few_projects_reads_their_records_and_writes_what_moved(project):
+    make_milestone(project, Stage.SIGNED, d(3, 5))
+    Project.objects.filter(pk=project.pk).update(stage_reached=None, last_milestone_on=None)
+    with CaptureQueriesContext(connection) as captured:
+        assert refresh_progress([project.pk, project.pk, None]) == 1
+    sql = [q["sql"] for q in captured.captured_queries]
+    # The row (locked FOR NO KEY UPDATE where the database can), its milestones and
+    # receipts, then the UPDATE of what moved.
+    assert len(sql) == 4 and sql[3].startswith("UPDATE")
+    assert ("FOR NO KEY UPDATE" in sql[0]) == connection.features.has_select_for_update
+    project.refresh_from_db()
+    assert (project.stage_reached, project.last_milestone_on) == (Stage.SIGNED, d(3, 5))
+    with CaptureQueriesContext(connection) as captured:
+        refresh_progress([project.pk])
+    assert len(captured.captured_queries) == 3  # nothing moved: nothing written
 
 
 # Two writers on one project at once ---------------------------------------------------

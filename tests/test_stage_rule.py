@@ -3,7 +3,8 @@
 The pure functions are checked on the cases DOMAIN.md names; then, on random projects
 (stages out of order, records after the loss, pending and returned ones), every place
 that computes the rule in the database is held to them: the stored progress columns
-(`progress_expressions`), scoring's stage dates (`stage_dates_by_project`) and the
+(`progress_expressions`, and `refresh_progress` for a few projects, which reads the
+records and calls the rule itself), scoring's stage dates (`stage_dates_by_project`) and the
 league's one-statement figures (`project_figures`).
 """
 
@@ -25,7 +26,7 @@ from competition.scoring.rule import (
 from departments.models import Department
 from projects import rules
 from projects.models import REPORTED_STATUSES, Milestone, Project, Receipt, ReviewStatus, Stage
-from projects.progress import refresh_all_progress
+from projects.progress import FEW, refresh_all_progress, refresh_progress
 
 PENDING, VERIFIED, RETURNED = ReviewStatus.PENDING, ReviewStatus.VERIFIED, ReviewStatus.RETURNED
 START = date(2026, 1, 1)
@@ -215,6 +216,15 @@ def test_the_sql_computes_the_pure_rule(departments, specs, start, length, pendi
             assert (project.stage_reached, project.last_milestone_on) == reported
             expected = rules.progress(_counted(spec, statuses))
             assert (project.computed_stage_reached, project.computed_last_milestone_on) == expected
+
+        # The same columns refreshed project by project (a form's save): from wrong values,
+        # so that a refresh that wrote nothing would fail.
+        assert len(spec_of) <= FEW
+        Project.objects.update(stage_reached=Stage.LEAD, last_milestone_on=day(99))
+        assert refresh_progress(spec_of) == len(spec_of)
+        for project in Project.objects.all():
+            reported = rules.progress(_counted(spec_of[project.pk], REPORTED_STATUSES))
+            assert (project.stage_reached, project.last_milestone_on) == reported
 
         # Scoring's stage dates, project by project, up to the window's end.
         expected_dates = {}
