@@ -7,7 +7,9 @@ per-row loops.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -203,6 +205,26 @@ class DepartmentSummary:
         return hashlib.sha256(repr(shown).encode()).hexdigest()
 
     @property
+    def figures_key(self) -> str:
+        """What the drawn figures show (the league row and its sizes, the yellow line, the
+        metrics, the pace and the reported figures; the competition, the day and the
+        language are in the template's key), for `{% cache %}` on the "pages" alias:
+        drawing them was a fifth of the liaison's home (CPU per request 50 → 37 ms, bench
+        database at scale 0.5). Every shown value is in it, so an entry is never stale."""
+        shown = [
+            self.department.pk,
+            self.participants,
+            self.group_size,
+            self.threshold,
+            self.standing,
+            self.metrics,
+            self.pace,
+            self.reported,
+        ]
+        text = json.dumps(shown, default=_shown_value, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
     def returned_total(self) -> int:
         return self.returned_milestones + self.returned_receipts + self.returned_visits
 
@@ -218,6 +240,15 @@ class DepartmentSummary:
     def points_below_yellow_line(self) -> Decimal | None:
         gap = self.points_to_yellow_line
         return None if gap is None else -gap
+
+
+def _shown_value(value):
+    """A value of `figures_key` that JSON cannot write: a dataclass as its fields (JSON
+    writes each in turn), anything else (decimals, dates, fractions, translated labels)
+    as its text."""
+    if dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
+    return str(value)
 
 
 def _metric_lines(row: DepartmentResult) -> list[MetricLine]:

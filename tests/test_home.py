@@ -301,6 +301,38 @@ def test_liaison_sees_pending_and_returned_visits_with_a_link(client, liaison, r
 
 
 @pytest.mark.django_db
+def test_liaison_figures_are_drawn_once_and_follow_every_change(client, liaison, records):
+    """The figures (league row, metrics, pace, reported and verified) are a cached
+    fragment whose key names every shown value: a new pending signing changes the
+    reported figure at once, no recompute needed, and the verified one stays."""
+    import re
+
+    from django.core.cache import caches
+    from django.core.cache.utils import make_template_fragment_key
+
+    def figures(page: str, basis: str) -> list[str]:
+        return re.findall(rf"basis={basis}\">([\d.]+)</a>", page)
+
+    response = _login(client, liaison).get(reverse("home"))
+    [summary] = response.context["departments"]
+    key = make_template_fragment_key(
+        "liaison_figures",
+        [summary.figures_key, response.context["competition"].pk, TODAY, "zh-hans"],
+    )
+    assert caches["pages"].get(key) is not None
+    page = response.content.decode()
+    before = figures(page, "reported")
+    assert before and figures(client.get(reverse("home")).content.decode(), "reported") == before
+
+    project = make_project(records["p1"].department, "P009")
+    make_milestone(project, Stage.SIGNED, TODAY, status="pending")
+    page = client.get(reverse("home")).content.decode()
+    signed = [line.metric for line in summary.reported].index("signed_projects")
+    assert int(figures(page, "reported")[signed]) == int(before[signed]) + 1
+    assert figures(page, "verified") == figures(response.content.decode(), "verified")
+
+
+@pytest.mark.django_db
 def test_liaison_below_the_line_sees_the_card_and_the_distance(client, other_liaison, records):
     response = _login(client, other_liaison).get(reverse("home"))
     [summary] = response.context["departments"]
