@@ -189,6 +189,25 @@ def test_masthead_shows_name_role_and_links_that_exist(client, liaison):
 
 
 @pytest.mark.django_db
+def test_the_cached_navigation_follows_the_roles_and_the_page(client, office, liaison):
+    """The menu is drawn once per roles and page (templates/includes/nav.html): the
+    office's entry never shows to a liaison on the same page, and the current page is
+    marked on each page."""
+
+    def nav(user, name: str) -> str:
+        client.force_login(user)
+        page = client.get(reverse(name)).content.decode()
+        return page[page.index('<nav class="site-nav"') : page.index("</nav>")]
+
+    assert "核实队列" in nav(office, "accounts:password_change")
+    shown = nav(liaison, "accounts:password_change")
+    assert "核实队列" not in shown and "退回待改" in shown
+    assert 'aria-current="page"' not in shown  # the password form is not in the menu
+    assert '"/projects/visits/" aria-current="page"' in nav(liaison, "projects:visit_list")
+    assert '"/projects/" aria-current="page"' in nav(liaison, "projects:list")
+
+
+@pytest.mark.django_db
 def test_admin_link_only_for_staff_users(client, office):
     office.is_staff = True
     office.save()
