@@ -72,15 +72,22 @@ def lead_departments(roles: Roles) -> QuerySet[Department]:
 
 
 # One access helper per object type -----------------------------------------------------
-def get_project_for_user(request, pk: int) -> tuple[Project, bool]:
-    """The project `pk` if the user may see it (else 404), and whether they may change it."""
+# What the project's pages show of its relations. A record's form reads only the
+# department: joining the rest cost it 2.2 ms of CPU per request (bench database).
+PROJECT_PAGE_RELATED = (
+    "department__group",
+    "submitted_by__person",
+    "credit_denied_in_favour_of__department",
+)
+
+
+def get_project_for_user(
+    request, pk: int, *, related: tuple[str, ...] = PROJECT_PAGE_RELATED
+) -> tuple[Project, bool]:
+    """The project `pk` if the user may see it (else 404), and whether they may change it;
+    `related`: the relations read with it."""
     roles = roles_of(request.user)
-    project = get_object_or_404(
-        projects_for(roles).select_related(
-            "department__group", "submitted_by__person", "credit_denied_in_favour_of__department"
-        ),
-        pk=pk,
-    )
+    project = get_object_or_404(projects_for(roles).select_related(*related), pk=pk)
     return project, roles.can_write_department(project.department_id)
 
 

@@ -79,7 +79,7 @@ def _record_form(request, kind: str, record, *, project):
 
 
 def _writable_project(request, pk):
-    project, can_write = get_project_for_user(request, pk)
+    project, can_write = get_project_for_user(request, pk, related=("department",))
     if not can_write:
         raise PermissionDenied
     return project
