@@ -31,6 +31,7 @@ from competition.scoring.rule import (
 )
 from departments.models import Department
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit
+from tests.conftest import make_visit
 
 START, END = date(2026, 1, 1), date(2026, 1, 10)
 
@@ -309,12 +310,14 @@ def test_store_leagues_refuses_two_leagues_of_one_date(comp):
         store_leagues(comp, [league, league])
 
 
-def test_run_recompute_of_many_dates_is_one_pass(comp, records, time_machine):
+def test_run_recompute_of_many_dates_is_one_pass(comp, records, departments, time_machine):
     """A back-dated change covering every stored date: the same queries for 3 or 12 dates."""
     time_machine.move_to("2026-01-12 12:00 +08:00")
 
     def run(dates):
         recompute_dates(comp, dates=dates)
+        # A verified visit on the first day: every date's figures change.
+        make_visit(departments[0], START, persons=1)
         Competition.objects.filter(pk=comp.pk).update(stale_from=START, stale_since=None)
         with CaptureQueriesContext(connection) as queries:
             done = recompute.run_recompute(comp.id)
@@ -324,8 +327,26 @@ def test_run_recompute_of_many_dates_is_one_pass(comp, records, time_machine):
         return len(queries)
 
     # marker, competition, stored dates, compute_leagues (4), store (savepoint, lock,
-    # delete, insert, release: 5), marker cleared = 13
-    assert run([day(1), day(4), day(7)]) == run([day(n) for n in range(0, 10)]) == 13
+    # the stored rows, delete, insert, release: 6), marker cleared = 14
+    assert run([day(1), day(4), day(7)]) == run([day(n) for n in range(0, 10)]) == 14
+
+
+def test_a_recompute_that_changes_nothing_keeps_the_rows_and_their_version(
+    comp, records, departments
+):
+    """Only the dates whose figures changed get new rows (and so a new version, what the
+    pages' cached fragments are keyed on); the others keep theirs."""
+    recompute_dates(comp, dates=[day(n) for n in range(0, 10)])
+    ids = dict(Snapshot.objects.values_list("id", "as_of"))
+    recompute_dates(comp, dates=[day(n) for n in range(0, 10)])
+    assert dict(Snapshot.objects.values_list("id", "as_of")) == ids
+
+    Receipt.objects.filter(occurred_on=day(4)).update(amount=Decimal(71))  # from day 4 on
+    recompute_dates(comp, dates=[day(n) for n in range(0, 10)])
+    kept = {d for i, d in Snapshot.objects.values_list("id", "as_of") if i in ids}
+    assert kept == {day(n) for n in range(0, 4)}
+    funds = Snapshot.objects.get(as_of=day(5), department=departments[0]).actuals
+    assert funds["funds_amount"] == "71"
     comp.refresh_from_db()
     assert comp.stale_from is None
 
