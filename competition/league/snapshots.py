@@ -94,9 +94,10 @@ def store_leagues(competition: Competition, leagues: Sequence[League]) -> None:
     any reader. A date whose stored rows already hold exactly these figures keeps its rows,
     and so its version (League.version, the highest row id): the pages' fragments cached
     under it stay valid (and the rows' computed_at, 计算时间 in the admin, stays the time
-    these figures were first computed). While liaisons enter records the office has yet to verify, most
-    recomputes change nothing, and the league page's drawn table (395 ms of CPU, bench
-    database at scale 0.5) was drawn again after each of them, by every web process.
+    these figures were first computed). While liaisons enter records the office has yet
+    to verify, most recomputes change nothing, and the league page's drawn table (395 ms
+    of CPU, bench database at scale 0.5) was drawn again after each of them, by every web
+    process.
     """
     # Lock the competition row so two recomputes of one competition never interleave.
     Competition.objects.select_for_update().filter(pk=competition.pk).first()
