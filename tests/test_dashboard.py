@@ -370,6 +370,32 @@ def test_a_new_project_without_records_shows_at_once(client, leader, records, co
 
 
 @pytest.mark.django_db
+def test_a_write_that_changes_no_figure_is_shown_after_its_recompute(
+    client, leader, records, competition
+):
+    """Linking a visit to a project changes no figure of the league, so the recompute
+    keeps the snapshot's rows and version; the funnel's visits that led to a project still
+    show it (the body's key names the competition's writes, not only the version)."""
+    from competition.league.recompute import mark_stale
+    from competition.league.stored import stored_versions
+    from projects.models import Visit
+
+    today = date(2026, 4, 30)
+    recompute_snapshots(competition, as_of=today)
+    before = _page(client, leader)
+    visit = Visit.objects.filter(project__isnull=True, occurred_on__gte=date(2026, 3, 1)).first()
+    version = stored_versions(competition, dates=[today])
+    Visit.objects.filter(pk=visit.pk).update(project=records["p1"])  # as the service writes
+    mark_stale(on=visit.occurred_on, department_ids=[visit.department_id])  # and marks
+    recompute_snapshots(competition, as_of=today)
+    Competition.objects.filter(pk=competition.pk).update(stale_from=None)  # caught up
+    assert stored_versions(competition, dates=[today]) == version
+    after = _page(client, leader)
+    assert "有新的记录变动" not in after
+    assert _body(after) != _body(before)
+
+
+@pytest.mark.django_db
 def test_a_renamed_department_shows_its_new_name_at_once(
     client, leader, records, competition, finance
 ):

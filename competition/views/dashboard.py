@@ -94,11 +94,16 @@ BODY_SECONDS = 24 * 60 * 60  # entries never go stale (the key names the data); 
 def dashboard_body(competition: Competition, *, as_of) -> tuple[str, bool]:
     """The dashboard below the form as HTML, and whether its league is stored.
 
-    The body of a stored snapshot is rendered once per snapshot version, project version
-    and language, on the "pages" cache: its 三有三不 and cumulative progress cost 99 ms of
-    the 105 ms page (bench, PostgreSQL, 100 departments, 10,000 projects) and change only
-    with the records (a recompute: a new version) or the projects (their last edit and
-    count). A league computed live is rendered every time. Nothing of the user enters it.
+    The body of a stored snapshot is rendered once per snapshot version, project version,
+    records' version and language, on the "pages" cache: its 三有三不 and cumulative
+    progress cost 99 ms of the 105 ms page (bench, PostgreSQL, 100 departments, 10,000
+    projects) and change only with the league's figures (the snapshot's version), the
+    projects (their last edit and count) or the records: the day-by-day progress and the
+    funnel's visits linked to a project are read from them, and a recompute keeps the
+    version when the date's figures stay the same (competition.league.snapshots), so the
+    competition's count of writes (`stale_version`, raised by every write that marks it
+    stale) names them. A league computed live is rendered every time. Nothing of the user
+    enters it.
     """
     window = window_for(competition, as_of=as_of)
     if not window.started:
@@ -121,6 +126,7 @@ def dashboard_body(competition: Competition, *, as_of) -> tuple[str, bool]:
             competition.pk,
             as_of.isoformat(),
             version,
+            competition.stale_version,
             projects["last"] and projects["last"].timestamp(),
             projects["n"],
             translation.get_language(),
