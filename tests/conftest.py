@@ -160,6 +160,21 @@ def make_visit(department, on: date, persons=3, status="verified", **fields):
     return v
 
 
+def make_open_records(project):
+    """A pending intent milestone (5 March) and a receipt returned for 凭证不清 (1 April,
+    600万元) on `project`: records awaiting the office that a ledger listing them verifies."""
+    from projects.models import Receipt, ReviewStatus, Stage
+
+    make_milestone(project, Stage.INTENT, date(2026, 3, 5), status="pending")
+    Receipt.objects.create(
+        project=project,
+        occurred_on=date(2026, 4, 1),
+        amount=Decimal("600"),
+        status=ReviewStatus.RETURNED,
+        return_reason="凭证不清",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _celery_in_process(request):
     """Tasks run in-process in tests, whatever the environment says, except in the tests

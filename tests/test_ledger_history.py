@@ -16,8 +16,8 @@ from competition.ledger.apply import BATCH, Apply
 from competition.ledger.importer import import_ledger
 from competition.models import Competition, MetricWeight, Quota
 from departments.models import Department, DepartmentGroup
-from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit
-from tests.conftest import make_milestone, make_project, make_visit
+from projects.models import Milestone, Project, Receipt, Visit
+from tests.conftest import make_open_records, make_project, make_visit
 from tests.fixtures.ledger import make_workbook, sample_sheets, set_cell
 
 HISTORICAL = [Competition, MetricWeight, Quota, Department, Project, Milestone, Receipt, Visit]
@@ -130,14 +130,7 @@ def test_created_and_verified_records_have_the_history_simple_history_wrote(
 ):
     """A first import over records typed in by people: creates ("+") and verifies ("~")."""
     project = make_project(commerce, code="P001", name="新能源电池")
-    make_milestone(project, Stage.INTENT, date(2026, 3, 5), status="pending")
-    Receipt.objects.create(
-        project=project,
-        occurred_on=date(2026, 4, 1),
-        amount=Decimal("600"),
-        status=ReviewStatus.RETURNED,
-        return_reason="凭证不清",
-    )
+    make_open_records(project)
     make_visit(commerce, date(2026, 3, 10), persons=3, investor_org="某物流公司", status="pending")
 
     rows = assert_same_history(sample_sheets(), user=office, monkeypatch=monkeypatch)

@@ -11,7 +11,7 @@ from competition.ledger.importer import import_ledger
 from competition.models import Competition, MetricWeight, Quota, Snapshot
 from departments.models import Department, DepartmentGroup
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage, Visit
-from tests.conftest import make_milestone, make_project
+from tests.conftest import make_milestone, make_open_records, make_project
 from tests.fixtures.ledger import COMPETITION_NAME, make_workbook, sample_sheets, set_cell
 
 HISTORICAL = [Competition, MetricWeight, Quota, Department, Project, Milestone, Receipt, Visit]
@@ -192,14 +192,7 @@ def test_records_missing_from_the_ledger_are_left_alone(db):
 
 def test_pending_records_the_ledger_lists_become_verified(db, commerce):
     project = make_project(commerce, code="P001", name="新能源电池")
-    make_milestone(project, Stage.INTENT, date(2026, 3, 5), status="pending")
-    Receipt.objects.create(
-        project=project,
-        occurred_on=date(2026, 4, 1),
-        amount=Decimal("600"),
-        status=ReviewStatus.RETURNED,
-        return_reason="凭证不清",
-    )
+    make_open_records(project)
 
     report = load(sample_sheets())
 
