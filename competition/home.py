@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 
 from django.core.cache import caches
 from django.db.models import (
@@ -183,7 +184,7 @@ class DepartmentSummary:
     def pending_total(self) -> int:
         return self.pending_milestones + self.pending_receipts + self.pending_visits
 
-    @property
+    @cached_property
     def records_key(self) -> str:
         """What the drawn list of open records shows (each record's shown fields and
         its project's key, code and name; the language is in the template's key), for
@@ -204,7 +205,7 @@ class DepartmentSummary:
         ]
         return hashlib.sha256(repr(shown).encode()).hexdigest()
 
-    @property
+    @cached_property
     def figures_key(self) -> str:
         """What the drawn figures show (the league row and its sizes, the yellow line, the
         metrics, the pace and the reported figures; the competition, the day and the
@@ -278,10 +279,70 @@ def liaison_home(
     not count (3 more, `_add_pace_and_reported`).
     """
     departments = list(Department.objects.filter(id__in=department_ids).select_related("group"))
-    summaries = {d.id: DepartmentSummary(department=d) for d in departments}
-    if not summaries:
+    if not departments:
         return []
+    weights = competition.weights() if competition is not None else {}
+    key = _liaison_home_key(departments, competition=competition, weights=weights, today=today)
+    if key is not None and (cached := caches["pages"].get(key)) is not None:
+        return cached
+    shown = _liaison_home(departments, competition=competition, weights=weights, today=today)
+    if key is not None:
+        for summary in shown:
+            # Kept with it: the drawn parts' keys hash every shown value (1.5 ms a visit).
+            summary.figures_key, summary.records_key  # noqa: B018
+        caches["pages"].set(key, shown, LIAISON_HOME_SECONDS)
+    return shown
 
+
+# A liaison's home as computed is kept this long on the "pages" alias. Its key names every
+# version it was computed from, and every service that writes a department's records or
+# projects gives it a new records version (departments.changes): a write through them
+# shows at once. A write by hand that touches nothing (a queryset update in a shell) shows
+# after this long at the latest, or at once after departments.changes.touch.
+LIAISON_HOME_SECONDS = 15 * 60
+
+
+def _liaison_home_key(
+    departments: list[Department], *, competition: Competition | None, weights: dict, today: date
+) -> str | None:
+    """What `liaison_home` computes from, for the "pages" cache: the day; each department
+    as stored (its `records_version` changes with every write to its records and projects:
+    departments.changes.touch), with its group; the competition's settings and weights;
+    and the version of the day's stored league (a recompute that moves any figure or rank
+    replaces it). None when the day has no stored league: the live one moves with every
+    department's records. One query (the league's version).
+
+    A hit leaves out the league row, the reported figures, the status counts and the two
+    lists of open records: 8 of the page's queries (README, Performance).
+    """
+    version = None
+    if competition is not None:
+        as_of = min(today, competition.end_date)
+        version = stored_versions(competition, dates=[as_of]).get(as_of)
+        if version is None:
+            return None
+    parts = [
+        today,
+        _stored_values(competition, leave_out=Competition.MARKER_FIELDS),
+        version,
+        sorted(weights.items()),
+        [(_stored_values(d), _stored_values(d.group)) for d in departments],
+    ]
+    return "liaison-home:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _stored_values(row, *, leave_out=frozenset()) -> list | None:
+    """Every stored field of a model instance (None: no instance), `leave_out` aside."""
+    if row is None:
+        return None
+    fields = type(row)._meta.concrete_fields
+    return [(f.attname, getattr(row, f.attname)) for f in fields if f.name not in leave_out]
+
+
+def _liaison_home(
+    departments: list[Department], *, competition: Competition | None, weights: dict, today: date
+) -> list[DepartmentSummary]:
+    summaries = {d.id: DepartmentSummary(department=d) for d in departments}
     if competition is not None:
         # After the end, the figures of its last day (the snapshot pages read).
         as_of = min(today, competition.end_date)
@@ -303,7 +364,7 @@ def liaison_home(
             window=window_for(competition, as_of=as_of),
             rows=list(standings.rows.values()),
         )
-        _add_pace_and_reported(summaries, league=shown, today=today)
+        _add_pace_and_reported(summaries, league=shown, weights=weights, today=today)
 
     open_statuses = (ReviewStatus.PENDING, ReviewStatus.RETURNED)
     # Visits are reviewed too (issue 20): counted here, listed on the visit list.
@@ -341,14 +402,15 @@ def liaison_home(
     return [summaries[d.id] for d in departments]
 
 
-def _add_pace_and_reported(summaries: dict[int, DepartmentSummary], *, league, today: date) -> None:
+def _add_pace_and_reported(
+    summaries: dict[int, DepartmentSummary], *, league, weights: dict, today: date
+) -> None:
     """Each taking-part department's pace and reported/verified figures, from its league
-    row. Queries: the weights (1) and the figures the league does not count (2, none
-    before the window starts)."""
+    row and the competition's `weights`. Queries: the figures the league does not count
+    (2, none before the window starts)."""
     taking_part = [d for d, s in summaries.items() if s.standing is not None]
     if not taking_part:
         return
-    weights = league.competition.weights()
     reported_lines = reported_and_verified(league, department_ids=taking_part)
     for department_id in taking_part:
         summary = summaries[department_id]

@@ -114,7 +114,10 @@ class Competition(models.Model):
     # Bumped by every change; a recompute clears the marker only if no change came meanwhile.
     stale_version = models.PositiveBigIntegerField(default=0, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["stale_from", "stale_since", "stale_version"])
+    # The stale marker: kept up to date by compare-and-set updates, never by a form.
+    MARKER_FIELDS = frozenset({"stale_from", "stale_since", "stale_version"})
+
+    history = HistoricalRecords(excluded_fields=sorted(MARKER_FIELDS))
 
     class Meta:
         ordering = ["-start_date", "name"]

@@ -5,10 +5,10 @@ Competition, quota and metric-weight writes are one transaction each: save or de
 start and, after commit, queue its recompute (in-process when no broker is configured).
 The admin saves through these functions; no save() or model signal does it.
 
-`records_changed` is what competition does when data entry announces a change
+`league_follows` is what competition does when data entry announces a change
 (departments.changes, subscribed to in competition.subscriber). The bulk writers (ledger
-import, demo loader, bench data) call it, or `competitions_changed`, once after their
-writes: bulk writes announce nothing by themselves.
+import, demo loader, bench data) call `records_changed`, or `competitions_changed`, once
+after their writes: bulk writes announce nothing by themselves.
 """
 
 from collections.abc import Collection, Iterable
@@ -19,13 +19,24 @@ from django.db import transaction
 from competition import tasks
 from competition.league import recompute
 from competition.models import Competition, MetricWeight, Quota
+from departments.changes import touch
 
 # Kept up to date by compare-and-set updates (competition.league.recompute) while a form is
 # open: a save of the whole row would put back the value the form was loaded with.
-MARKER_FIELDS = frozenset({"stale_from", "stale_since", "stale_version"})
+MARKER_FIELDS = Competition.MARKER_FIELDS
 
 
 def records_changed(
+    *, department_ids: Collection[int] | None, dates: Iterable[date] | None
+) -> list[int]:
+    """What a bulk writer calls once, in its transaction, after writing the records and
+    projects of `department_ids` (None: any department): their `records_version` changes
+    (departments.changes.touch) and the league follows (`league_follows`)."""
+    touch(department_ids)
+    return league_follows(department_ids=department_ids, dates=dates)
+
+
+def league_follows(
     *, department_ids: Collection[int] | None, dates: Iterable[date] | None
 ) -> list[int]:
     """Mark stale what records of `department_ids` dated `dates` can move; recompute it.

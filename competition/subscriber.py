@@ -10,4 +10,4 @@ from competition import services
 
 def on_records_changed(sender, *, department_ids, dates, **kwargs) -> None:
     """Receive `records_changed` (see departments/changes.py for its arguments)."""
-    services.records_changed(department_ids=department_ids, dates=dates)
+    services.league_follows(department_ids=department_ids, dates=dates)

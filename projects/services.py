@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from departments.changes import announce
+from departments.changes import announce, touch
 from notifications.models import Notification
 from notifications.services import notify
 from projects import evidence, policy
@@ -539,6 +539,10 @@ def _save_project(project: Project, stored: dict | None, *, by) -> None:
             department_ids={project.department_id},
             dates=[d for d in (lost_before, lost_now) if d is not None],
         )
+    else:
+        # Nothing counted moves, but the department's pages show the project's code and
+        # name beside its records (the liaison's home): they follow the new token.
+        touch({project.department_id})
 
 
 def delete_projects(projects: Iterable[Project], *, by) -> None:

@@ -485,8 +485,10 @@ def test_user_without_role_gets_a_polite_page(client, db):
         # the metric weights (the pace's yellow-line plan) and the reported figures the
         # league does not count (visits, milestones and receipts: 2), the unread
         # notifications count, and the pending and returned visits by status (visits are
-        # reviewed too) = 16
-        ("liaison", 16),
+        # reviewed too) = 16; the stored league's version, the key of the home as
+        # computed (a second visit leaves out 8 of these: tests/test_liaison_home_cache.py)
+        # = 17
+        ("liaison", 17),
         # session, user, person + liaison_for, pending milestones, pending receipts,
         # pending visits (added for issue 20: visits are reviewed too), active
         # competitions, unread count = 8
@@ -512,13 +514,15 @@ def test_home_runs_a_constant_number_of_queries(
     finance,
     competition,
     staff_member,
+    django_capture_on_commit_callbacks,
 ):
     _login(client, request.getfixturevalue(persona))
     # Today's snapshot, as the recompute after each change stores it.
     recompute_snapshots(competition, as_of=timezone.localdate())
     with django_assert_num_queries(expected):
         client.get(reverse("home"))
-    _more_records(commerce, finance, competition, staff_member)
+    with django_capture_on_commit_callbacks(execute=True):  # the new records versions
+        _more_records(commerce, finance, competition, staff_member)
     recompute_snapshots(competition, as_of=timezone.localdate())
     with django_assert_num_queries(expected):
         client.get(reverse("home"))
