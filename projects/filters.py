@@ -95,7 +95,26 @@ def _search(queryset, name, value):
 
 
 # Filter sets ---------------------------------------------------------------------------
-class ProjectFilter(filters.FilterSet):
+class OneDepartmentFilters:
+    """A user who reads one department's rows only (the liaison of one department) gets
+    no department or group filter: every row is that department's, so both selects could
+    narrow nothing. Two selects fewer on the form, and two queries fewer per list page
+    (their choices: README, Performance)."""
+
+    DEPARTMENT_FILTERS = ("department", "group")
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        if request is not None and reads_one_department(roles_of(request.user)):
+            for name in self.DEPARTMENT_FILTERS:
+                self.filters.pop(name, None)
+
+
+def reads_one_department(roles) -> bool:
+    return not roles.can_read_all and len(roles.liaison_department_ids) == 1
+
+
+class ProjectFilter(OneDepartmentFilters, filters.FilterSet):
     q = filters.CharFilter(label=_("搜索"), method=_search)
     department = filters.ModelChoiceFilter(
         label=_("责任部门"), queryset=_departments, empty_label=_("全部"), widget=forms.Select
@@ -160,7 +179,7 @@ class ProjectFilter(filters.FilterSet):
         return queryset.filter(lost_on__isnull=not value)
 
 
-class LeadFilter(filters.FilterSet):
+class LeadFilter(OneDepartmentFilters, filters.FilterSet):
     q = filters.CharFilter(label=_("搜索"), method=_search)
     department = filters.ModelChoiceFilter(
         label=_("责任部门"), queryset=_departments, empty_label=_("全部"), widget=forms.Select
@@ -205,7 +224,7 @@ def _search_visits(queryset, name, value):
     )
 
 
-class VisitFilter(filters.FilterSet):
+class VisitFilter(OneDepartmentFilters, filters.FilterSet):
     q = filters.CharFilter(label=_("搜索"), method=_search_visits)
     department = filters.ModelChoiceFilter(
         label=_("接待部门"), queryset=_departments, empty_label=_("全部"), widget=forms.Select

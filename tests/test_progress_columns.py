@@ -27,6 +27,7 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from departments.models import Department
 from projects import services
 from projects.filters import ProjectFilter
 from projects.models import Milestone, Project, Receipt, ReviewStatus, Stage
@@ -641,9 +642,14 @@ def test_each_table_speaks_its_requests_language(rf, office, commerce):
         assert f'<span class="false">{no}</span>' in html
 
 
-def test_filter_form_offers_the_users_departments(rf, liaison, commerce, finance):
+def test_filter_form_offers_the_users_departments(rf, liaison, commerce, finance, groups):
+    """A liaison of two departments chooses among those two (one department: no select,
+    tests/test_projects_queries.py)."""
+    liaison.person.liaison_for.add(finance)
+    other = Department.objects.create(name="科技局", group=groups["party"], order=3)
     request = rf.get("/projects/", {"department": commerce.pk})
     request.user = liaison
     html = str(ProjectFilter(request.GET, queryset=Project.objects.all(), request=request).form)
     assert f'<option value="{commerce.pk}" selected>商务局</option>' in html
-    assert "财政局" not in html
+    assert f'<option value="{finance.pk}">财政局</option>' in html
+    assert other.name not in html

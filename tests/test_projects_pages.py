@@ -164,8 +164,12 @@ def test_each_user_is_offered_their_own_departments(client, office, liaison, com
     url = reverse("projects:list")
     client.force_login(office)
     assert department_options(page(client.get(url))) == ["全部", "商务局", "财政局"]
+    liaison.person.liaison_for.add(finance)
     client.force_login(liaison)
-    assert department_options(page(client.get(url))) == ["全部", "商务局"]
+    assert department_options(page(client.get(url))) == ["全部", "商务局", "财政局"]
+    # The liaison of one department has no department select: it could narrow nothing.
+    liaison.person.liaison_for.remove(finance)
+    assert '<select name="department"' not in page(client.get(url))
 
 
 def test_a_new_or_renamed_department_or_group_shows_at_once(as_office, commerce, finance):

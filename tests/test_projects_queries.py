@@ -115,21 +115,64 @@ def test_project_list_export_names_every_submitter_in_constant_queries(
     assert text.count("\n") == 33 and text.count("人u") == 32  # each row names its submitter
 
 
-def test_visit_list(client, liaison, commerce):
+@pytest.mark.parametrize(("persona", "expected"), [("office", (9, 11)), ("liaison", (7, 7))])
+def test_visit_list(client, request, commerce, persona, expected):
     # 4. count, 5. totals (batches, persons; all and verified), 6. page of visits with
     # department, project and logger (read for the drawn table's cache key; a miss draws
     # from the same rows), 7. department choices, 8. group choices (read for the drawn
     # filter form's cache key, web.forms; a miss draws the form, which reads both again).
-    # The 补录 and status columns read the row itself.
-    client.force_login(liaison)
+    # The 补录 and status columns read the row itself. The liaison of one department has
+    # no department or group filter (projects.filters.OneDepartmentFilters): 7 and 8 go.
+    client.force_login(request.getfixturevalue(persona))
     url = reverse("projects:visit_list")
     projects_with_records(commerce, 2)
     few = queries(client, url)
     projects_with_records(commerce, 30, start=100)
     Visit.objects.filter(pk__in=Visit.objects.order_by("pk")[:10]).update(status="pending")
     Visit.objects.update(created_at=datetime(2026, 6, 1, tzinfo=ZoneInfo("Asia/Shanghai")))
-    assert queries(client, url) == few == 9
-    assert miss(client, url) == 11
+    assert queries(client, url) == few == expected[0]
+    assert miss(client, url) == expected[1]
+
+
+def test_project_list_of_a_liaison(client, liaison, commerce):
+    # As the office's (test_project_list) without the department and group choices: 4.
+    # count, 5. page of projects; the filter form draws no query.
+    client.force_login(liaison)
+    url = reverse("projects:list")
+    projects_with_records(commerce, 2)
+    few = queries(client, url)
+    projects_with_records(commerce, 30, start=100)
+    assert queries(client, url) == few == 6
+    assert miss(client, url) == 6
+
+
+@pytest.mark.parametrize("url_name", ["projects:list", "projects:visit_list", "projects:lead_list"])
+def test_department_filters_only_where_they_can_narrow(
+    client, liaison, office, commerce, finance, url_name
+):
+    """The liaison of one department reads that department's rows only: no department or
+    group select (both could narrow nothing). A liaison of two departments and the office
+    choose among theirs."""
+    url = reverse(url_name)
+    client.force_login(liaison)
+    page = client.get(url).content.decode()
+    assert 'name="department"' not in page and 'name="group"' not in page
+    # A bookmarked filter of the liaison's own department still lists its rows; another
+    # department's id in the query string reaches no row either way.
+    for department, name in ((commerce, "本部门"), (finance, "他部门")):
+        if url_name == "projects:visit_list":
+            make_visit(department, START, investor_org=name)
+        else:
+            make_project(department, f"Q-{name}", name=name, submitted_by=office)
+    assert "本部门" in client.get(url, {"department": commerce.pk}).content.decode()
+    assert "他部门" not in client.get(url, {"department": finance.pk}).content.decode()
+
+    two = make_person("liaison_two", department=commerce, liaison_for=[commerce, finance])
+    for user in (two, office):
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        assert 'name="department"' in page
+        assert f'<option value="{finance.pk}">' in page
 
 
 def test_lead_list(client, office, commerce, finance):
