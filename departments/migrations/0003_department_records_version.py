@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('departments', '0002_department_order'),
+        ("departments", "0002_department_order"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='department',
-            name='records_version',
+            model_name="department",
+            name="records_version",
             field=models.BigIntegerField(db_default=0, default=0, editable=False),
         ),
     ]
