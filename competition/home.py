@@ -272,11 +272,13 @@ def liaison_home(
 
     The league row is the league table's own (the stored snapshot of the day, or computed
     live when none is stored: competition.league.stored.standings_to_show), so rank,
-    score, card and every metric agree with the table figure for figure. Queries:
-    departments, their snapshot rows with the league's sizes (1 when stored and taking
-    part), milestone and receipt status counts, milestone and receipt lists (6); for a
-    department taking part, the weights and the reported/verified figures the league does
-    not count (3 more, `_add_pace_and_reported`).
+    score, card and every metric agree with the table figure for figure.
+
+    Kept on the "pages" cache under what it is computed from (`_liaison_home_key`): the
+    departments (with their records version), the competition's weights and the stored
+    league's version are read first (3 queries); a miss then reads the snapshot rows with
+    the league's sizes, the reported/verified figures the league does not count (2), the
+    milestone, receipt and visit status counts (3) and the milestone and receipt lists (2).
     """
     departments = list(Department.objects.filter(id__in=department_ids).select_related("group"))
     if not departments:

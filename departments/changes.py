@@ -45,7 +45,8 @@ records_changed = Signal()  # kwargs: department_ids: frozenset[int], dates: tup
 
 
 def announce(*, department_ids: Iterable[int | None], dates: Iterable[date | None] | None) -> None:
-    """Send `records_changed` once the current transaction commits (at once outside one).
+    """Once the current transaction commits (at once outside one), give the departments
+    a new records version and send `records_changed`, together in one transaction.
 
     A None among `dates` (a record without a stored date) means "not tied to a date".
     """
