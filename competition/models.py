@@ -114,7 +114,10 @@ class Competition(models.Model):
     # Bumped by every change; a recompute clears the marker only if no change came meanwhile.
     stale_version = models.PositiveBigIntegerField(default=0, editable=False)
 
-    # The stale marker: kept up to date by compare-and-set updates, never by a form.
+    # The stale marker: kept up to date by compare-and-set updates
+    # (competition.league.recompute) while a form is open, so a save of the whole row
+    # leaves these out (competition.services.save_competition): it would put back the
+    # values the form was loaded with.
     MARKER_FIELDS = frozenset({"stale_from", "stale_since", "stale_version"})
 
     history = HistoricalRecords(excluded_fields=sorted(MARKER_FIELDS))

@@ -21,10 +21,6 @@ from competition.league import recompute
 from competition.models import Competition, MetricWeight, Quota
 from departments.changes import touch
 
-# Kept up to date by compare-and-set updates (competition.league.recompute) while a form is
-# open: a save of the whole row would put back the value the form was loaded with.
-MARKER_FIELDS = Competition.MARKER_FIELDS
-
 
 def records_changed(
     *, department_ids: Collection[int] | None, dates: Iterable[date] | None
@@ -85,7 +81,7 @@ def save_competition(competition: Competition, *, by=None) -> Competition:
             fields = [
                 f.name
                 for f in Competition._meta.concrete_fields
-                if not f.primary_key and f.name not in MARKER_FIELDS
+                if not f.primary_key and f.name not in Competition.MARKER_FIELDS
             ]
             _save(competition, by=by, update_fields=fields)
         starts = [d for d in (competition.start_date, former_start) if d is not None]

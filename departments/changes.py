@@ -67,8 +67,6 @@ def touch(department_ids: Iterable[int] | None) -> None:
     """A new `records_version` for `department_ids` (None: every department) once the
     current transaction commits (at once outside one)."""
     ids = None if department_ids is None else frozenset(department_ids)
-    if ids is not None and not ids:
-        return
     transaction.on_commit(lambda: _new_version(ids))
 
 
