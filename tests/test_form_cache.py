@@ -6,10 +6,13 @@ text, the language) is another key, never a stale form."""
 import re
 
 import pytest
+from django import forms
+from django.core.cache import caches
 from django.forms.boundfield import BoundField
 from django.urls import reverse
 
 from tests.conftest import make_project
+from web.forms import field_cache_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +94,39 @@ def test_the_other_create_forms_are_kept_too(client, liaison, commerce, drawn, k
     drawn.clear()
     again, again_token = show(client, url)
     assert drawn == ["submission"] and again == first and again_token != first_token
+
+
+def test_a_change_to_one_field_draws_that_field_only(client, liaison, commerce, drawn):
+    """When the whole form misses (a new project among the visit form's choices), each
+    field is looked up under its own key: the project select is drawn again, the other
+    fields are taken as they were drawn, and the page is the one drawn from scratch."""
+    client.force_login(liaison)
+    show(client, VISIT_FORM)
+    drawn.clear()
+
+    make_project(commerce, code="P9", name="新的在谈项目")
+    html, _ = show(client, VISIT_FORM)
+    assert "新的在谈项目" in html and "project" in drawn
+    others = {"occurred_on", "investor_org", "persons", "host", "purpose", "evidence"}
+    assert not others & set(drawn)  # hidden inputs (the department) are drawn each miss
+
+    drawn.clear()
+    caches["pages"].clear()
+    from_scratch, _ = show(client, VISIT_FORM)
+    assert "investor_org" in drawn and "project" in drawn
+    assert from_scratch == html
+
+
+def test_a_field_is_never_taken_for_another_forms():
+    """Two forms with the same field keep their own entries: a field's key names the
+    form's class and the field's name and id as drawn."""
+
+    class First(forms.Form):
+        when = forms.DateField(label="日期")
+
+    class Second(forms.Form):
+        when = forms.DateField(label="日期")
+
+    assert field_cache_keys(First()) == field_cache_keys(First())
+    assert field_cache_keys(First())["when"] != field_cache_keys(Second())["when"]
+    assert field_cache_keys(First())["when"] != field_cache_keys(First(prefix="x"))["when"]

@@ -1,8 +1,9 @@
 """Drawn forms kept on the "pages" cache under a key naming what they show."""
 
 import hashlib
+from dataclasses import dataclass
 
-from django.forms import ChoiceField, ModelChoiceField
+from django.forms import BoundField, ChoiceField, ModelChoiceField
 
 
 def form_cache_key(form, *, outside: tuple[str, ...] = ()) -> str | None:
@@ -19,35 +20,66 @@ def form_cache_key(form, *, outside: tuple[str, ...] = ()) -> str | None:
     departments is most of the office's filter form) and the choices' second reading; a
     miss reads them twice.
     """
+    keys = field_cache_keys(form, outside=outside)
+    return None if keys is None else _digest(list(keys.items()))
+
+
+def field_cache_keys(form, *, outside: tuple[str, ...] = ()) -> dict[str, str] | None:
+    """Each field's own key (by name, in the form's order): what `form_cache_key` names
+    of it, with the form's class and the field's name and id as drawn, so that a field
+    is never taken for another form's. None when the form has errors."""
     if form.errors:
         return None
-    parts = []
+    keys = {}
     for name, field in form.fields.items():
         if name in outside:
             continue
-        widget = field.widget
-        parts.append(
-            (
-                name,
-                repr(form[name].value()),
-                str(field.label),
-                str(field.help_text),
-                field.required,
-                type(widget).__name__,
-                sorted((k, str(v)) for k, v in widget.attrs.items()),
-            )
-        )
+        bound, widget = form[name], field.widget
+        parts = [
+            type(form).__qualname__,
+            name,
+            bound.html_name,
+            bound.auto_id,
+            repr(bound.value()),
+            str(field.label),
+            str(field.help_text),
+            field.required,
+            field.disabled,
+            type(widget).__name__,
+            sorted((k, str(v)) for k, v in widget.attrs.items()),
+        ]
         if isinstance(field, ModelChoiceField):
             parts.append([(obj.pk, field.label_from_instance(obj)) for obj in field.queryset])
         elif isinstance(field, ChoiceField):
             parts.append([(value, str(label)) for value, label in field.choices])
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
+        keys[name] = _digest(parts)
+    return keys
 
 
-def create_form_key(request, form) -> str | None:
-    """The cache key of a create form shown empty (a GET): its one-time token (the
+@dataclass(frozen=True)
+class CreateFormKey:
+    """The keys of a create form shown empty: `whole` for all its fields drawn together
+    (what a showing looks up), and each visible field's own (`visible`: pairs of the bound
+    field and its key), looked up only when `whole` misses. A change to one field (a new
+    project among the visit form's choices, the next free stage of a milestone) draws
+    that field again and takes the others as they were drawn."""
+
+    whole: str
+    visible: list[tuple[BoundField, str]]
+
+
+def create_form_key(request, form) -> CreateFormKey | None:
+    """The cache keys of a create form shown empty (a GET): its one-time token (the
     `submission` field, projects.forms.OneTimeSubmission) is drawn outside the cached
     part, so every showing still gets a token of its own. None for a posted form."""
     if request.method != "GET":
         return None
-    return form_cache_key(form, outside=("submission",))
+    keys = field_cache_keys(form, outside=("submission",))
+    if keys is None:
+        return None
+    visible = [(field, keys[field.name]) for field in form.visible_fields() if field.name in keys]
+    return CreateFormKey(whole=_digest(list(keys.items())), visible=visible)
+
+
+def _digest(parts) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
