@@ -7,12 +7,15 @@ version) goes through projects.services, as the pages' do: the progress is refre
 the change announced the same way.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from departments.admin import CachedDepartmentChoicesMixin
-from projects import services
+from projects import services, validation
 from projects.models import EvidencePolicy, Milestone, Project, Receipt, Visit
 
 REVIEW_READONLY = [
@@ -25,7 +28,60 @@ REVIEW_READONLY = [
 ]
 
 
+class StageOrderFormSet(BaseInlineFormSet):
+    """The rows of one inline checked together against the stage order: each row's own
+    check (the model's clean()) compares it with the stored records only, so two rows
+    that go backwards between themselves would each pass it."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return  # each row's own errors first
+        kept, removed = [], []
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form):
+                if form.instance.pk:
+                    removed.append(form.instance.pk)
+            elif form.has_changed():
+                kept.append(form.instance)  # construct_instance has put the row's values in
+        # Deletions alone are not checked, as in the services: that is how a wrong date
+        # is fixed.
+        if not kept:
+            return
+        kind = "milestones" if self.model is Milestone else "receipts"
+        records = validation.records_with(self.instance, **{kind: kept, f"removed_{kind}": removed})
+        try:
+            validation.check_recorded_order(records)
+        except ValidationError as e:
+            raise ValidationError(e.messages) from None
+
+
+class ServiceRulesAdmin(SimpleHistoryAdmin):
+    """A rule the services check again under the project's lock (the stage order of rows
+    saved together from two inlines, or of a record someone else saved meanwhile) answers
+    with its message and saves nothing (the admin's view is one transaction), not a 500."""
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except ValidationError as e:
+            return self._refused(request, e)
+
+    def history_form_view(self, request, *args, **kwargs):
+        try:
+            return super().history_form_view(request, *args, **kwargs)
+        except ValidationError as e:
+            return self._refused(request, e)
+
+    def _refused(self, request, error: ValidationError):
+        for message in error.messages:
+            self.message_user(request, _("未保存：%(m)s") % {"m": message}, messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+
 class ProjectRecordInline(admin.TabularInline):
+    formset = StageOrderFormSet
+
     def get_queryset(self, request):
         # Each row shows the record's str(), which names the project, and its reviewer.
         return super().get_queryset(request).select_related("project", "reviewed_by")
@@ -99,7 +155,7 @@ class LostListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(ServiceRulesAdmin):
     list_display = [
         "code",
         "name",
@@ -190,7 +246,7 @@ class ProjectAdmin(SimpleHistoryAdmin):
         formset.save_m2m()
 
 
-class ReviewedRecordAdmin(SimpleHistoryAdmin):
+class ReviewedRecordAdmin(ServiceRulesAdmin):
     """Shared by milestones and receipts: both are verified by the competition office."""
 
     list_filter = ["status", "project__department"]

@@ -12,12 +12,12 @@ whose subqueries compute the same in the database (`progress_expressions`).
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
-from projects import rules
+from projects import rules, validation
 from projects.models import (
     REPORTED_STATUSES,
     Milestone,
@@ -35,17 +35,24 @@ CHUNK = 2000  # project ids per statement: well under every database's parameter
 FEW = 20
 
 
-def refresh_progress(project_ids: Iterable[int]) -> int:
+def refresh_progress(project_ids: Iterable[int], *, check_order: Collection[int] = ()) -> int:
     """Recompute the stored progress of the projects `project_ids` from their records.
 
     One row lock and one UPDATE per chunk of ids, inside the caller's transaction (or a
     transaction of its own). Returns how many projects were updated.
+
+    `check_order`: projects (a few, among `project_ids`) whose stage dates must not go
+    backwards: a ValidationError on "occurred_on" (projects.validation) otherwise. Read
+    under the lock, their records include what was saved together with the caller's
+    record (the admin's inline rows) or by another user since the form checked it.
     """
     ids = sorted({pk for pk in project_ids if pk is not None})
     updated = 0
     with transaction.atomic(savepoint=False):
         if len(ids) <= FEW:
-            return _refresh_few(ids)
+            return _refresh_few(ids, check_order=check_order)
+        if check_order:
+            raise ValueError("check_order is for the few projects of one record's save")
         for start in range(0, len(ids), CHUNK):
             updated += _refresh(Project.objects.filter(pk__in=ids[start : start + CHUNK]))
     return updated
@@ -57,7 +64,7 @@ def refresh_all_progress() -> int:
         return _refresh(Project.objects.all())
 
 
-def _refresh_few(ids: list[int]) -> int:
+def _refresh_few(ids: list[int], *, check_order: Collection[int] = ()) -> int:
     """`_refresh` for a few projects: their rows locked as there, then their records read
     (each read is a new statement, so it sees what a writer that held the lock committed)
     and the progress computed by projects.rules; a project is written only when it moved."""
@@ -75,6 +82,8 @@ def _refresh_few(ids: list[int]) -> int:
         "project_id", "occurred_on", "status"
     ):
         records[pk].append((Stage.FUNDED, on, status))
+    for pk in check_order:
+        validation.check_recorded_order(records[pk])
     for pk, lost_on, stage_reached, last_on in stored:
         counted = rules.counted_dates(records[pk], statuses=REPORTED_STATUSES, lost_on=lost_on)
         progress = rules.progress(counted)

@@ -126,15 +126,18 @@ def submitted_before(token: UUID | None, kind: str) -> Submission | None:
     return Submission.objects.filter(token=token, kind=kind).first()
 
 
-def _records_changed(project_ids: Iterable[int | None], dates: Iterable[date]) -> None:
+def _records_changed(
+    project_ids: Iterable[int | None], dates: Iterable[date], *, check_order: Iterable[int] = ()
+) -> None:
     """Refresh the progress of `project_ids` and announce their departments and `dates`.
 
-    In the caller's transaction; the announcement goes out once it commits.
+    In the caller's transaction; the announcement goes out once it commits. `check_order`:
+    projects whose stage dates are checked again under the lock (projects.progress).
     """
     ids = {pk for pk in project_ids if pk is not None}
     if not ids:
         return
-    refresh_progress(ids)
+    refresh_progress(ids, check_order=set(check_order))
     departments = Project.objects.filter(pk__in=ids).values_list("department_id", flat=True)
     announce(department_ids=set(departments), dates=list(dates))
 
@@ -450,7 +453,10 @@ def _save_record(record: Milestone | Receipt, stored: dict | None, *, by) -> Non
     if stored is not None:
         projects.add(stored["project_id"])
         dates.append(stored["occurred_on"])
-    _records_changed(projects, dates)
+    # The form checked the record against the records stored when it was shown; records
+    # saved with it (the admin's inline rows) or by someone else meanwhile are only in
+    # sight now, under the project's lock: the stage order is checked again there.
+    _records_changed(projects, dates, check_order=[record.project_id])
 
 
 def _name_evidence(record: Milestone | Receipt | Visit) -> None:

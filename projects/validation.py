@@ -10,6 +10,7 @@ Returned records are left out: they never count and are usually returned precise
 because a date was wrong.
 """
 
+from collections.abc import Collection, Iterable
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -26,20 +27,36 @@ def stored_records(project, *, milestone=None, receipt=None) -> list[tuple[int, 
     """`project`'s milestones and receipts as (stage, date, status), receipts as "funds
     received", with the candidate `milestone` or `receipt` in place of its stored version
     (same pk; for a milestone, also the stored one of its stage: one per stage)."""
+    return records_with(
+        project,
+        milestones=[milestone] if milestone is not None else [],
+        receipts=[receipt] if receipt is not None else [],
+    )
+
+
+def records_with(
+    project,
+    *,
+    milestones=(),
+    receipts=(),
+    removed_milestones: Collection[int] = (),
+    removed_receipts: Collection[int] = (),
+) -> list[tuple[int, date, str]]:
+    """`stored_records` with several candidates at once (rows saved together: the admin's
+    inline), and the stored records deleted with them (by pk) left out."""
     records: list[tuple[int, date, str]] = []
     if project.pk:
+        replaced = {m.pk for m in milestones if m.pk} | set(removed_milestones)
+        stages = {m.stage for m in milestones}
         for m in project.milestones.values("id", "stage", "occurred_on", "status"):
-            if milestone is not None and (m["id"] == milestone.pk or m["stage"] == milestone.stage):
-                continue
-            records.append((m["stage"], m["occurred_on"], m["status"]))
-        stored = project.receipts.all()
-        if receipt is not None and receipt.pk:
-            stored = stored.exclude(pk=receipt.pk)
-        records += [(Stage.FUNDED, d, s) for d, s in stored.values_list("occurred_on", "status")]
-    if milestone is not None:
-        records.append((milestone.stage, milestone.occurred_on, milestone.status))
-    if receipt is not None:
-        records.append((Stage.FUNDED, receipt.occurred_on, receipt.status))
+            if m["id"] not in replaced and m["stage"] not in stages:
+                records.append((m["stage"], m["occurred_on"], m["status"]))
+        replaced = {r.pk for r in receipts if r.pk} | set(removed_receipts)
+        for pk, d, s in project.receipts.values_list("id", "occurred_on", "status"):
+            if pk not in replaced:
+                records.append((Stage.FUNDED, d, s))
+    records += [(m.stage, m.occurred_on, m.status) for m in milestones]
+    records += [(Stage.FUNDED, r.occurred_on, r.status) for r in receipts]
     return records
 
 
@@ -100,6 +117,18 @@ def check_stage_order(project, *, milestone=None, receipt=None) -> None:
                     % {"d": when, "stage": Stage(stage).label, "s": dates[stage]}
                 }
             )
+    check_order(dates)
+
+
+def check_recorded_order(records: Iterable[tuple[int, date, str]]) -> None:
+    """`check_order` of a project's records as stored ((stage, date, status), returned ones
+    left out): what a service checks again under the project's lock, where records saved
+    together or by two users at once are all in sight."""
+    check_order(rules.recorded_dates(rules.counted_dates(records, statuses=LIVE, lost_on=None)))
+
+
+def check_order(dates: dict[int, date]) -> None:
+    """Raise a ValidationError on `occurred_on` if the recorded stage dates go backwards."""
     pair = rules.first_backward_pair(dates)
     if pair is not None:
         a, b = pair

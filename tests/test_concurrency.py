@@ -180,6 +180,40 @@ def test_two_users_adding_the_same_stage_at_once(liaison, office, commerce, monk
 
 
 @pytest.mark.django_db(transaction=True)
+def test_two_stages_going_backwards_saved_at_once(liaison, office, commerce, monkeypatch):
+    """意向 on 06-12 and 签约 on 06-10, each checked against a project with neither: the
+    save that takes the project's lock second sees the first's record and is refused next
+    to its date."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from projects.forms import MilestoneForm
+    from projects.models import Milestone
+
+    project = make_project(commerce, code="SW-001")
+    url = reverse("projects:milestone_create", args=[project.pk])
+    clients = [logged_in(liaison), logged_in(office)]
+
+    def post(client, stage, day):
+        evidence = SimpleUploadedFile("合同.pdf", b"%PDF-1.4\n%%EOF\n")
+        data = {"stage": stage, "occurred_on": f"2026-06-{day}", "evidence": evidence}
+        return lambda: client.post(url, data)
+
+    responses = both_at_once(
+        [post(clients[0], 1, 12), post(clients[1], 2, 10)],
+        hold=MilestoneForm,
+        monkeypatch=monkeypatch,
+    )
+
+    assert sorted(r.status_code for r in responses) == [200, 302]
+    refused = next(r for r in responses if r.status_code == 200).content.decode()
+    assert "不能早于" in refused and 'id="id_occurred_on_error"' in refused
+    assert Milestone.objects.count() == 1 and Milestone.history.count() == 1
+    kept = Milestone.objects.get()
+    project.refresh_from_db()
+    assert (project.stage_reached, project.last_milestone_on) == (kept.stage, kept.occurred_on)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_two_users_typing_the_same_new_code_at_once(liaison, office, commerce, monkeypatch):
     from projects.forms import ProjectForm
 
