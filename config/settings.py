@@ -420,6 +420,12 @@ if VISIT_MAX_PERSONS < 1:
 LATE_ENTRY_DAYS = envint("LATE_ENTRY_DAYS", 7)
 if LATE_ENTRY_DAYS < 0:
     raise ImproperlyConfigured(f"LATE_ENTRY_DAYS={LATE_ENTRY_DAYS} must not be negative.")
+# A create form's one-time token (projects.Submission) answers a repeat of that form
+# (a double-click, the back button) with the first result; after this many days it is
+# purged nightly (projects.tasks), and the table stays as small as a month's entries.
+SUBMISSION_KEEP_DAYS = envint("SUBMISSION_KEEP_DAYS", 30)
+if SUBMISSION_KEEP_DAYS < 1:
+    raise ImproperlyConfigured(f"SUBMISSION_KEEP_DAYS={SUBMISSION_KEEP_DAYS} must be at least 1.")
 # 整改 (rectification) of a yellow card is due this many days after the bulletin that
 # issued it; past that, an open card without an accepted or submitted 整改 is overdue
 # (competition.cards) and goes on 黑榜.

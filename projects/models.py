@@ -675,5 +675,9 @@ class Submission(models.Model):
     object_id = models.PositiveBigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        # The nightly purge (projects.tasks) reads the tokens past SUBMISSION_KEEP_DAYS.
+        indexes = [models.Index(fields=["created_at"], name="submission_created")]
+
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}"

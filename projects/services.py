@@ -13,9 +13,10 @@ once, only the first one changes it; the other is told it was already handled.
 """
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
@@ -117,6 +118,15 @@ def _claim(token: UUID | None, kind: str, object_id: int) -> None:
     except IntegrityError:
         # A concurrent twin waited here on the key until the first one committed.
         raise AlreadySubmitted(Submission.objects.get(token=token)) from None
+
+
+def purge_submissions(*, now: datetime | None = None) -> int:
+    """Delete the one-time tokens of create forms posted more than SUBMISSION_KEEP_DAYS
+    ago; how many were deleted. A form posted again after that (a page left open for
+    weeks, then resent) is saved as a new post: the duplicate check still warns of a
+    likely twin, and a milestone's stage can be recorded once only."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.SUBMISSION_KEEP_DAYS)
+    return Submission.objects.filter(created_at__lt=cutoff).delete()[0]
 
 
 def submitted_before(token: UUID | None, kind: str) -> Submission | None:

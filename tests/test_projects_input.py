@@ -365,6 +365,47 @@ def test_a_refused_form_keeps_its_token_for_the_corrected_post(as_liaison, comme
     assert Visit.objects.count() == 1
 
 
+def test_tokens_past_the_keeping_days_are_purged_and_newer_ones_kept(
+    as_liaison, commerce, settings
+):
+    from django.utils import timezone
+
+    from projects.tasks import purge_old_submissions
+
+    settings.SUBMISSION_KEEP_DAYS = 30
+    url = reverse("projects:visit_create")
+    for _ in range(3):
+        as_liaison.post(url, visit_data(submission=token_of(as_liaison, url)))
+    old, edge, new = Submission.objects.order_by("created_at")
+    now = timezone.now()
+    Submission.objects.filter(pk=old.pk).update(created_at=now - timezone.timedelta(days=31))
+    Submission.objects.filter(pk=edge.pk).update(created_at=now - timezone.timedelta(days=29))
+
+    assert purge_old_submissions() == 1
+    assert set(Submission.objects.values_list("pk", flat=True)) == {edge.pk, new.pk}
+    assert Visit.objects.count() == 3  # only the tokens go, never what they made
+    assert purge_old_submissions() == 0
+
+
+def test_the_token_purge_is_scheduled_nightly(db):
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="projects.tasks.purge_old_submissions")
+    assert task.enabled and (task.crontab.hour, task.crontab.day_of_week) == ("3", "*")
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "thirty"])
+def test_the_keeping_days_must_be_a_positive_number(value):
+    env = {**os.environ, "SUBMISSION_KEEP_DAYS": value, "SECRET_KEY": "x" * 50}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; from django.conf import settings; settings.DEBUG"],
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0 and "SUBMISSION_KEEP_DAYS" in result.stderr
+
+
 def test_a_double_clicked_project_is_created_once(as_liaison, commerce):
     url = reverse("projects:create")
     data = {
