@@ -173,6 +173,10 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         conn_max_age=envint("DB_CONN_MAX_AGE", 0),
+        # A connection kept between requests (DB_CONN_MAX_AGE) is checked before a request
+        # reuses it (one round trip), so a database restarted or failed over overnight
+        # costs each web thread a reconnect, not its next request a 500.
+        conn_health_checks=envbool("DB_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -5,7 +5,8 @@ The Redis tests start a redis-server of their own on a free port and stop only t
 the shared Redis on 6379 is never touched. A real database restart is not staged here (the
 PostgreSQL server is shared): what it can cost is a failed request, and these tests show
 that a write failing midway leaves nothing behind, because every write that spans records
-is one transaction.
+is one transaction. What a restart does to a connection kept between requests is staged
+on our own session only: the server ends it, and the next request reconnects.
 """
 
 import shutil
@@ -279,3 +280,39 @@ def test_ledger_import_failing_midway_leaves_nothing(monkeypatch, db):
     assert {m.__name__: m.objects.count() for m in models} == before
     assert {m.__name__: m.history.count() for m in models if hasattr(m, "history")} == history
     assert not Competition.objects.exists()
+
+
+# The database restarted between two requests --------------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_connection_the_database_dropped_is_reopened_not_a_500(liaison):
+    """Deployed with DB_CONN_MAX_AGE=60, each web thread keeps its connection between
+    requests. The database ends it (a restart, a failover; here pg_terminate_backend of
+    that one session, nothing else on the shared server): the next request is answered
+    as usual, on a new connection."""
+    from django.db import close_old_connections, connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ending one server session needs PostgreSQL (CI runs this file on it)")
+    kept = connection.settings_dict["CONN_MAX_AGE"]
+    connection.settings_dict["CONN_MAX_AGE"] = 60  # as deployed; health checks as set
+    client = Client()
+
+    def get_home():
+        # What Django's WSGI handler does as each request starts (request_started), and
+        # its test client leaves out: connections too old or unusable are closed, and
+        # each kept one is due for its health check again.
+        close_old_connections()
+        return client.get("/")
+
+    try:
+        client.force_login(liaison)
+        assert get_home().status_code == 200
+        dropped = connection.connection.info.backend_pid
+        with connection.get_new_connection(connection.get_connection_params()) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [dropped])
+
+        assert get_home().status_code == 200
+
+        assert connection.connection.info.backend_pid != dropped
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = kept

@@ -26,6 +26,7 @@ print(json.dumps({
     "NAME": str(db["NAME"]),
     "HOST": db.get("HOST", ""),
     "CONN_MAX_AGE": db["CONN_MAX_AGE"],
+    "CONN_HEALTH_CHECKS": db["CONN_HEALTH_CHECKS"],
     "VAR_DIR": str(s.VAR_DIR),
     "MEDIA_ROOT": str(s.MEDIA_ROOT),
     "CELERY_BROKER_URL": s.CELERY_BROKER_URL,
@@ -92,6 +93,7 @@ def test_database_url_chooses_postgresql(var_dir):
 
     assert s["ENGINE"] == "django.db.backends.postgresql"
     assert (s["NAME"], s["HOST"], s["CONN_MAX_AGE"]) == ("bairi", "db.internal", 60)
+    assert s["CONN_HEALTH_CHECKS"] is True  # a kept connection is checked before reuse
 
 
 def test_no_broker_means_tasks_run_in_process(var_dir):
