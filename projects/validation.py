@@ -1,7 +1,10 @@
 """The stage rule (projects.rules) applied to a project's stored records.
 
 Every entry path shares these checks: the models' clean() (so the admin's and the pages'
-forms), the services (resubmitting a returned record) and the loss form. They read the
+forms), the services (resubmitting a returned record) and the loss form. Every save of a
+milestone or receipt checks the order again under the project's lock
+(`check_recorded_order`, from projects.progress), where records saved together with it
+or by another user meanwhile are in sight. They read the
 stored records through the project's own relations (`project.milestones`,
 `project.receipts`), not through the model classes: projects.models calls them, and
 importing it back would be an import circle.

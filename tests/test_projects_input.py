@@ -368,6 +368,8 @@ def test_a_refused_form_keeps_its_token_for_the_corrected_post(as_liaison, comme
 def test_tokens_past_the_keeping_days_are_purged_and_newer_ones_kept(
     as_liaison, commerce, settings
 ):
+    from datetime import timedelta
+
     from django.utils import timezone
 
     from projects.tasks import purge_old_submissions
@@ -378,8 +380,8 @@ def test_tokens_past_the_keeping_days_are_purged_and_newer_ones_kept(
         as_liaison.post(url, visit_data(submission=token_of(as_liaison, url)))
     old, edge, new = Submission.objects.order_by("created_at")
     now = timezone.now()
-    Submission.objects.filter(pk=old.pk).update(created_at=now - timezone.timedelta(days=31))
-    Submission.objects.filter(pk=edge.pk).update(created_at=now - timezone.timedelta(days=29))
+    Submission.objects.filter(pk=old.pk).update(created_at=now - timedelta(days=31))
+    Submission.objects.filter(pk=edge.pk).update(created_at=now - timedelta(days=29))
 
     assert purge_old_submissions() == 1
     assert set(Submission.objects.values_list("pk", flat=True)) == {edge.pk, new.pk}
