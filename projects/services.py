@@ -219,11 +219,13 @@ def _transition(
     return records
 
 
-def _changed(*moved: list[Model]) -> None:
+def _changed(*moved: list[Model], check_order: Iterable[int] = ()) -> None:
     records = [record for records in moved for record in records]
     project_records = [r for r in records if not isinstance(r, Visit)]
     _records_changed(
-        {r.project_id for r in project_records}, [r.occurred_on for r in project_records]
+        {r.project_id for r in project_records},
+        [r.occurred_on for r in project_records],
+        check_order=check_order,
     )
     visits = [r for r in records if isinstance(r, Visit)]
     if visits:
@@ -363,7 +365,9 @@ def resubmit(record: Record, *, by) -> None:
             by=by,
             history_reason=_("重新提交"),
         )
-        _changed(moved)
+        # Checked above against the records as stored then; again under the lock, where
+        # a stage another user recorded meanwhile is in sight (as for a save).
+        _changed(moved, check_order=[] if isinstance(record, Visit) else [record.project_id])
     if not moved:
         raise Conflict(_("该记录已不是退回状态，无需重新提交。"))
 

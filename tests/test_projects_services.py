@@ -214,6 +214,28 @@ def test_resubmit_refuses_a_date_that_would_go_backwards(project, liaison):
     assert Milestone.objects.get(pk=intent.pk).status == RETURNED
 
 
+def test_resubmit_sees_a_stage_recorded_after_its_check(project, liaison, monkeypatch):
+    """A returned intent of 10 March resubmitted while another user records the signing on
+    1 March: the signing arrives between the resubmit's check and its lock (saved as the
+    check runs here), and the check under the lock refuses the resubmit."""
+    intent = make_milestone(
+        project, Stage.INTENT, d(3, 10), status=RETURNED, return_reason="日期有误"
+    )
+    checked = services.check_stage_order
+
+    def check_then_someone_saves(*args, **kwargs):
+        checked(*args, **kwargs)
+        if not Milestone.objects.filter(project=project, stage=Stage.SIGNED).exists():
+            make_milestone(project, Stage.SIGNED, d(3, 1), status=PENDING)
+
+    monkeypatch.setattr(services, "check_stage_order", check_then_someone_saves)
+    with pytest.raises(ValidationError) as refused:
+        services.resubmit(intent, by=liaison)
+
+    assert "不能早于" in refused.value.message_dict["occurred_on"][0]
+    assert Milestone.objects.get(pk=intent.pk).status == RETURNED
+
+
 # Lost projects ------------------------------------------------------------------------
 def test_mark_lost_keeps_date_reason_and_who(project, liaison):
     make_milestone(project, Stage.INTENT, d(3, 1))
