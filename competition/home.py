@@ -280,20 +280,54 @@ def liaison_home(
     the league's sizes, the reported/verified figures the league does not count (2), the
     milestone, receipt and visit status counts (3) and the milestone and receipt lists (2).
     """
+    return liaison_home_for(
+        department_ids=department_ids, competition=competition, today=today
+    ).summaries
+
+
+@dataclass
+class LiaisonHome:
+    """A liaison's home before it is computed: what it is computed from (read in 3
+    queries) and its `key`, under which the page keeps the drawn section too
+    (templates/home/_liaison.html), so a hit neither computes nor unpickles the summaries
+    (unpickling them was a fifth of a home's CPU; README "Performance", round 7). `key`
+    None: nothing is kept (no stored league of the day)."""
+
+    departments: list[Department]
+    competition: Competition | None
+    weights: dict
+    today: date
+    key: str | None
+
+    @cached_property
+    def summaries(self) -> list[DepartmentSummary]:
+        if not self.departments:
+            return []
+        if self.key is not None and (cached := caches["pages"].get(self.key)) is not None:
+            return cached
+        shown = _liaison_home(
+            self.departments, competition=self.competition, weights=self.weights, today=self.today
+        )
+        if self.key is not None:
+            for summary in shown:
+                # Kept with it: the drawn parts' keys hash every shown value (1.5 ms a visit).
+                summary.figures_key, summary.records_key  # noqa: B018
+            caches["pages"].set(self.key, shown, LIAISON_HOME_SECONDS)
+        return shown
+
+
+def liaison_home_for(
+    *, department_ids: frozenset[int] | set[int], competition: Competition | None, today: date
+) -> LiaisonHome:
+    """`liaison_home`'s departments, weights and key, its summaries left to compute."""
     departments = list(Department.objects.filter(id__in=department_ids).select_related("group"))
-    if not departments:
-        return []
-    weights = competition.weights() if competition is not None else {}
-    key = _liaison_home_key(departments, competition=competition, weights=weights, today=today)
-    if key is not None and (cached := caches["pages"].get(key)) is not None:
-        return cached
-    shown = _liaison_home(departments, competition=competition, weights=weights, today=today)
-    if key is not None:
-        for summary in shown:
-            # Kept with it: the drawn parts' keys hash every shown value (1.5 ms a visit).
-            summary.figures_key, summary.records_key  # noqa: B018
-        caches["pages"].set(key, shown, LIAISON_HOME_SECONDS)
-    return shown
+    weights = competition.weights() if competition is not None and departments else {}
+    key = (
+        _liaison_home_key(departments, competition=competition, weights=weights, today=today)
+        if departments
+        else None
+    )
+    return LiaisonHome(departments, competition, weights, today, key)
 
 
 # A liaison's home as computed is kept this long on the "pages" alias. Its key names every

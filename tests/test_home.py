@@ -269,7 +269,7 @@ def test_liaison_sees_own_department_row_of_the_league(client, liaison, records,
     row (day 61 of 100, f = 0.61; every ratio of 商务局 is capped at 1.5)."""
     response = _login(client, liaison).get(reverse("home"))
     assert response.status_code == 200
-    [summary] = response.context["departments"]
+    [summary] = response.context["liaison"].summaries
     assert summary.department.name == "商务局"
     row = summary.standing
     assert (row.rank, row.group_rank, summary.participants) == (1, 1, 2)
@@ -307,7 +307,7 @@ def test_liaison_sees_pending_and_returned_visits_with_a_link(client, liaison, r
 
     response = _login(client, liaison).get(reverse("home"))
 
-    [summary] = response.context["departments"]
+    [summary] = response.context["liaison"].summaries
     assert (summary.pending_visits, summary.returned_visits) == (1, 1)
     page = response.content.decode()
     assert "客商接待：待核实1条，已退回1条。" in page
@@ -333,7 +333,7 @@ def test_liaison_figures_are_drawn_once_and_follow_every_change(client, liaison,
         return re.findall(rf"basis={basis}\">([\d.]+)</a>", page)
 
     response = _login(client, liaison).get(reverse("home"))
-    [summary] = response.context["departments"]
+    [summary] = response.context["liaison"].summaries
     key = make_template_fragment_key(
         "liaison_figures",
         [summary.figures_key, response.context["competition"].pk, TODAY, "zh-hans"],
@@ -354,7 +354,7 @@ def test_liaison_figures_are_drawn_once_and_follow_every_change(client, liaison,
 @pytest.mark.django_db
 def test_liaison_below_the_line_sees_the_card_and_the_distance(client, other_liaison, records):
     response = _login(client, other_liaison).get(reverse("home"))
-    [summary] = response.context["departments"]
+    [summary] = response.context["liaison"].summaries
     assert summary.department.name == "财政局"
     assert summary.standing.yellow_card and summary.standing.zero_result
     # Only visits score: 10 × (1 / (2 × 0.61)) / 100 = 8.2%, 61.8 points below 70%.

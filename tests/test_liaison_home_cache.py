@@ -207,3 +207,33 @@ def test_no_stored_league_means_no_cached_home(commerce, competition):
     caches["pages"].clear()
     _served(commerce, competition)
     assert not [k for k in caches["pages"]._cache if "liaison-home" in k]
+
+
+def test_a_second_showing_draws_the_kept_section_and_computes_nothing(
+    client, liaison, commerce, competition, monkeypatch
+):
+    """The section as drawn is kept under the home's key: the second showing is the
+    first byte for byte, and neither computes nor reads the summaries."""
+    import re
+
+    def page():  # each showing masks the CSRF token anew
+        html = client.get(reverse("home")).content.decode()
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+    client.force_login(liaison)
+    first = page()
+    assert "新能源电池" in first
+
+    def not_computed(self):
+        raise AssertionError("the kept section was drawn again")
+
+    monkeypatch.setattr(sections.LiaisonHome, "summaries", property(not_computed))
+    assert page() == first
+
+
+def test_the_kept_section_is_kept_per_language(client, liaison, commerce, competition):
+    client.force_login(liaison)
+    assert "待核实与退回" in client.get(reverse("home")).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(reverse("home")).content.decode()
+    assert "待核实与退回" not in english and "阶段节点" not in english

@@ -23,9 +23,11 @@ def home(request):
         context["leader_has_competition"] = competition is not None
     if roles.is_liaison:
         context["competition"] = competition
-        context["departments"] = sections.liaison_home(
+        # Its summaries are computed only if the drawn section is not kept (the template).
+        context["liaison"] = sections.liaison_home_for(
             department_ids=roles.liaison_department_ids, competition=competition, today=today
         )
+        context["liaison_seconds"] = sections.LIAISON_HOME_SECONDS
     if roles.is_staff_member:
         context["staff"] = sections.staff_home(user=request.user)
     return render(request, "home/home.html", context)
