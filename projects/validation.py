@@ -1,13 +1,13 @@
 """The stage rule (projects.rules) applied to a project's stored records.
 
 Every entry path shares these checks: the models' clean() (so the admin's and the pages'
-forms), the services (resubmitting a returned record) and the loss form. Every save of a
-milestone or receipt checks the order again under the project's lock
-(`check_recorded_order`, from projects.progress), where records saved together with it
-or by another user meanwhile are in sight. They read the
+forms), the services (resubmitting a returned record) and the loss form. They read the
 stored records through the project's own relations (`project.milestones`,
 `project.receipts`), not through the model classes: projects.models calls them, and
-importing it back would be an import circle.
+importing it back would be an import circle. Every save of a milestone or receipt checks
+the order again under the project's lock (`check_recorded_order`, from
+projects.progress), where records saved together with it or by another user meanwhile
+are in sight.
 
 Returned records are left out: they never count and are usually returned precisely
 because a date was wrong.
@@ -65,7 +65,11 @@ def records_with(
 
 def stage_dates(project, *, milestone=None, receipt=None) -> dict[int, date]:
     """The date recorded for each stage of `project`, with `milestone`/`receipt` applied."""
-    records = stored_records(project, milestone=milestone, receipt=receipt)
+    return _recorded_dates(stored_records(project, milestone=milestone, receipt=receipt))
+
+
+def _recorded_dates(records: Iterable[tuple[int, date, str]]) -> dict[int, date]:
+    """The date each stage was recorded on, among the live records (returned ones left out)."""
     return rules.recorded_dates(rules.counted_dates(records, statuses=LIVE, lost_on=None))
 
 
@@ -127,7 +131,7 @@ def check_recorded_order(records: Iterable[tuple[int, date, str]]) -> None:
     """`check_order` of a project's records as stored ((stage, date, status), returned ones
     left out): what a service checks again under the project's lock, where records saved
     together or by two users at once are all in sight."""
-    check_order(rules.recorded_dates(rules.counted_dates(records, statuses=LIVE, lost_on=None)))
+    check_order(_recorded_dates(records))
 
 
 def check_order(dates: dict[int, date]) -> None:
