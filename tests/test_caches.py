@@ -1,5 +1,5 @@
-"""Two cache aliases: "default" for rate-limit counters, "pages" for page entries, each
-namespaced per release."""
+"""Three cache aliases: "default" for rate-limit counters, "pages" for each process's page
+entries, "shared" for page parts drawn once for every process; each namespaced per release."""
 
 import json
 import os
@@ -21,17 +21,22 @@ print(json.dumps({alias: [c["BACKEND"], c.get("LOCATION", ""), c["KEY_PREFIX"]]
 """
 
 
-def cache_settings(**env: str) -> dict:
-    """CACHES as config.settings builds it in a new process with only `env` set."""
+def run_settings(code: str, **env: str) -> subprocess.CompletedProcess:
+    """`code` run after importing config.settings in a new process with only `env` set."""
     base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE],
+    return subprocess.run(
+        [sys.executable, "-c", code],
         cwd=BASE_DIR,
         env={**base, "SECRET_KEY": "x", **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def cache_settings(**env: str) -> dict:
+    """CACHES as config.settings builds it in a new process with only `env` set."""
+    result = run_settings(PROBE, **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -46,12 +51,12 @@ def test_page_entries_live_in_a_cache_of_their_own():
     assert pages.get("rate:upload:7") is None
 
 
-def test_both_aliases_are_namespaced_by_the_release():
+def test_every_alias_is_namespaced_by_the_release():
     caches_by_alias = cache_settings()
-    assert set(caches_by_alias) == {"default", "pages"}
+    assert set(caches_by_alias) == {"default", "pages", "shared"}
     assert {prefix for _, _, prefix in caches_by_alias.values()} == {VERSION}
-    # Two stores, even on one machine: LocMem instances are keyed by LOCATION.
-    assert caches_by_alias["default"][1] != caches_by_alias["pages"][1]
+    # Three stores, even on one machine: LocMem instances are keyed by LOCATION.
+    assert len({location for _, location, _ in caches_by_alias.values()}) == 3
 
 
 def test_the_prefix_comes_from_the_environment_when_set():
@@ -66,3 +71,16 @@ def test_with_redis_the_counters_are_shared_and_the_pages_stay_in_each_process()
         "redis://cache:6379/1",
     ]
     assert caches_by_alias["pages"][0] == "django.core.cache.backends.locmem.LocMemCache"
+    assert caches_by_alias["shared"][:2] == caches_by_alias["default"][:2]
+
+
+def test_shared_entries_expire_after_the_configured_seconds():
+    """Their keys change with every recompute: Redis must let the old ones go."""
+    assert run_settings(TIMEOUT).stdout.strip() == "600"
+    assert run_settings(TIMEOUT, SHARED_CACHE_SECONDS="120").stdout.strip() == "120"
+    refused = run_settings(TIMEOUT, SHARED_CACHE_SECONDS="0")
+    assert refused.returncode != 0
+    assert "SHARED_CACHE_SECONDS=0 must be at least 1" in refused.stderr
+
+
+TIMEOUT = "from config import settings as s; print(s.CACHES['shared']['TIMEOUT'])"

@@ -421,3 +421,25 @@ def test_the_body_is_drawn_again_when_a_project_changes_or_a_recompute_stores(
     after = client.get(URL).content.decode()
     assert before != after
     project.delete()
+
+
+@pytest.mark.django_db
+def test_the_body_is_drawn_once_for_every_web_process(
+    client, leader, records, competition, monkeypatch
+):
+    """Kept on the "shared" cache (Redis in production): a second process, whose own
+    "pages" cache is empty, reads the body the first one drew."""
+    from django.core.cache import caches
+
+    from competition.views import dashboard
+
+    drawn = []
+    body_context = dashboard._body_context
+    monkeypatch.setattr(
+        dashboard, "_body_context", lambda league: drawn.append(1) or body_context(league)
+    )
+    recompute_snapshots(competition, as_of=date(2026, 4, 30))
+    first = _page(client, leader)
+    caches["pages"].clear()  # another process: nothing of its own kept yet
+    again = _page(client, leader)
+    assert len(drawn) == 1 and _body(again) == _body(first)

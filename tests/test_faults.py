@@ -229,6 +229,34 @@ def test_redis_cache_stopped_uploads_are_not_blocked(private_redis, settings, li
     caches["default"].close()
 
 
+def test_redis_cache_stopped_the_league_is_drawn_without_it(
+    private_redis, settings, comp, commerce, leader
+):
+    """The shared page cache on the stopped Redis: the league's table is drawn and shown."""
+    from django.core.cache import caches
+
+    from competition.league.snapshots import recompute_snapshots
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "shared": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": private_redis.url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
+    }
+    recompute_snapshots(comp, as_of=TODAY)
+    client = Client()
+    client.force_login(leader)
+    assert client.get(reverse("league")).status_code == 200  # kept on the live Redis
+    private_redis.stop()
+    response = client.get(reverse("league"))
+    assert response.status_code == 200
+    assert 'class="table league-table"' in response.content.decode()
+    assert commerce.name in response.content.decode()
+    caches["shared"].close()
+
+
 # The database failing midway ---------------------------------------------------------------
 def test_bulk_verify_failing_midway_leaves_every_record_as_it_was(
     client, office, commerce, monkeypatch

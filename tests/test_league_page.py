@@ -409,6 +409,46 @@ def test_the_drawn_table_is_reused_until_the_snapshot_changes(client, comp, lead
     assert len(drawn) == 4 and "名次变化与 2026-01-03 的快照相比" in page
 
 
+def test_the_drawn_table_is_drawn_once_for_every_web_process(client, comp, leader, monkeypatch):
+    """Kept on the "shared" cache (Redis in production), not each process's "pages": a
+    second process, whose own cache is empty, reads the table the first one drew."""
+    from django.core.cache import caches
+    from django_tables2.templatetags.django_tables2 import RenderTableNode
+
+    drawn = []
+    render = RenderTableNode.render
+    monkeypatch.setattr(
+        RenderTableNode, "render", lambda self, context: drawn.append(1) or render(self, context)
+    )
+    recompute_snapshots(comp, as_of=date(2026, 1, 10))
+    first = get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF).content.decode()
+    caches["pages"].clear()  # another process: nothing of its own kept yet
+    again = client.get("/league/", {"competition": comp.pk, "as_of": AS_OF}).content.decode()
+    assert len(drawn) == 1
+    assert (
+        again[again.index("<table") : again.index("</table>")]
+        == (first[first.index("<table") : first.index("</table>")])
+    )
+
+
+def test_a_shared_cache_that_cannot_be_reached_is_a_miss_not_a_500(
+    client, comp, leader, monkeypatch, caplog
+):
+    from django.core.cache import caches
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    recompute_snapshots(comp, as_of=date(2026, 1, 10))
+    monkeypatch.setattr(caches["shared"], "get", unreachable)
+    monkeypatch.setattr(caches["shared"], "set", unreachable)
+    response = get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'class="table league-table"' in page and "商务局" in page and "财政局" in page
+    assert "shared cache unavailable: league_table drawn without it" in caplog.text
+
+
 def test_a_changed_record_shows_once_the_recompute_stores_it(client, comp, leader, finance):
     """The cached table keeps the stored figures until a recompute stores new ones, and
     then shows the new figure (the key names the snapshot's version)."""
