@@ -27,6 +27,7 @@ print(json.dumps({
     "HOST": db.get("HOST", ""),
     "CONN_MAX_AGE": db["CONN_MAX_AGE"],
     "CONN_HEALTH_CHECKS": db["CONN_HEALTH_CHECKS"],
+    "OPTIONS": db.get("OPTIONS", {}),
     "VAR_DIR": str(s.VAR_DIR),
     "MEDIA_ROOT": str(s.MEDIA_ROOT),
     "CELERY_BROKER_URL": s.CELERY_BROKER_URL,
@@ -94,6 +95,23 @@ def test_database_url_chooses_postgresql(var_dir):
     assert s["ENGINE"] == "django.db.backends.postgresql"
     assert (s["NAME"], s["HOST"], s["CONN_MAX_AGE"]) == ("bairi", "db.internal", 60)
     assert s["CONN_HEALTH_CHECKS"] is True  # a kept connection is checked before reuse
+    # Parameters bound by the server, a statement run 5 times on a connection prepared.
+    assert s["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+
+
+@pytest.mark.parametrize(
+    "env,options",
+    [
+        # Behind a transaction-pooling pgbouncer: bound by the server, never prepared.
+        ({"DB_PREPARED_STATEMENTS": "off"}, {"server_side_binding": True}),
+        ({"DB_SERVER_SIDE_BINDING": "off"}, {"server_side_binding": False}),
+    ],
+)
+def test_binding_and_preparing_can_be_turned_off(var_dir, env, options):
+    s = load_settings(
+        SECRET_KEY="k", VAR_DIR=str(var_dir), DATABASE_URL="postgres://bairi@db/bairi", **env
+    )
+    assert s["OPTIONS"] == options
 
 
 def test_no_broker_means_tasks_run_in_process(var_dir):
