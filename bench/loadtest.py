@@ -182,13 +182,19 @@ def liaison_loop(
     while time.monotonic() < deadline:
         n += 1
         try:
-            if rng.random() < 0.6:
-                _log_visit(browser, tag=tag, n=n, today=today, written=written, rng=rng)
-            else:
-                _log_project(browser, tag=tag, n=n, today=today, written=written)
+            liaison_operation(browser, tag=tag, n=n, today=today, written=written, rng=rng)
         except LoadTestError:
             pass  # already recorded as a failed sample
         time.sleep(rng.uniform(0, think))
+
+
+def liaison_operation(browser: Browser, *, tag, n, today, written: Written, rng) -> None:
+    """One thing a liaison does: log a visit (60%) or a project with its lead and intent
+    milestones, each through its form (a GET, then the POST)."""
+    if rng.random() < 0.6:
+        _log_visit(browser, tag=tag, n=n, today=today, written=written, rng=rng)
+    else:
+        _log_project(browser, tag=tag, n=n, today=today, written=written)
 
 
 def _log_visit(browser: Browser, *, tag, n, today, written: Written, rng) -> None:
@@ -286,15 +292,17 @@ class Processes:
         self.log_dir = log_dir
         self.started: list[subprocess.Popen] = []
 
-    def start(self, name: str, args: list[str]) -> subprocess.Popen:
+    def start(
+        self, name: str, args: list[str], *, env: dict | None = None, cwd: Path = ROOT
+    ) -> subprocess.Popen:
         log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
         proc = subprocess.Popen(
             args,
-            env=self.env,
+            env=self.env if env is None else env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stopped by pid below
-            cwd=ROOT,
+            cwd=cwd,
         )
         self.started.append(proc)
         return proc
@@ -425,4 +433,78 @@ def solo_lines(results: list[tuple[str, str, float, int]]) -> list[str]:
         mark = "" if path == FLOOR_PAGE else ("  ok" if ratio >= 0.5 else "  below half")
         errors = f"  errors {failed}" if failed else ""
         lines.append(f"  {who + ' ' + path:34} {rate:7.1f}  {ratio:8.0%}{mark}{errors}")
+    return lines
+
+
+# Two servers side by side --------------------------------------------------------------------
+# The machine's speed moves by half between runs (README, Performance), far more than most
+# changes: two gunicorns of one worker and one thread, A and B, serve the same liaison flow
+# in turn, one operation on each, so both see the same machine; each worker's own CPU
+# (from /proc) divided by the requests it answered is what is compared.
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of process `pid` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (gunicorn's workers of its master)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+        if parent == pid:
+            found.append(int(entry.name))
+    return found
+
+
+@dataclass
+class Side:
+    """One of the two servers: its users, its worker and what it answered."""
+
+    name: str
+    browsers: list[Browser]
+    worker: int
+    rng: random.Random
+    written: Written = field(default_factory=Written)
+
+
+def paired_cpu(sides: list[Side], *, today: date, loops: int, warm_up: int = 20) -> list[str]:
+    """Each side's worker CPU per request over `loops` operations of each, in turn (the
+    order alternating), after `warm_up` of each; the printed lines."""
+    tag = f"pair{os.getpid()}"
+
+    def operate(side: Side, n: int) -> None:
+        browser = side.browsers[n % len(side.browsers)]
+        liaison_operation(
+            browser, tag=f"{tag}{side.name}", n=n, today=today, written=side.written, rng=side.rng
+        )
+
+    for n in range(warm_up):
+        for side in sides:
+            operate(side, n)
+    before = {}
+    for side in sides:
+        answered = sum(len(b.recorder.samples) for b in side.browsers)
+        before[side.name] = (answered, cpu_seconds(side.worker))
+    for n in range(warm_up, warm_up + loops):
+        for side in sides if n % 2 else reversed(sides):
+            operate(side, n)
+    lines, per_request = [], {}
+    for side in sides:
+        requests0, cpu0 = before[side.name]
+        samples = [s for b in side.browsers for s in b.recorder.samples]
+        answered = len(samples) - requests0
+        per_request[side.name] = (cpu_seconds(side.worker) - cpu0) / max(answered, 1)
+        failed = sum(not s.ok for s in samples)
+        lines.append(
+            f"  {side.name}: {answered} requests, worker CPU "
+            f"{per_request[side.name] * 1000:.2f} ms per request, errors {failed}"
+        )
+    first, second = (per_request[side.name] for side in sides)
+    lines.append(f"  {sides[1].name} / {sides[0].name}: {second / first:.1%}")
     return lines

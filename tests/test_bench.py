@@ -1,5 +1,7 @@
 """The bench at a tiny scale on the test database: it generates valid data and measures."""
 
+import os
+import time
 from datetime import date
 
 import pytest
@@ -180,3 +182,69 @@ def test_the_solo_table_prints_each_page_beside_the_floor():
     assert "100%" in lines[1]
     assert "75%" in lines[2] and lines[2].endswith("ok")
     assert "25%  below half" in lines[3] and "errors 2" in lines[3]
+
+
+def test_a_process_cpu_and_children_are_read_from_proc():
+    import subprocess
+    import sys
+
+    from bench import loadtest as lt
+
+    before = lt.cpu_seconds(os.getpid())
+    deadline = time.process_time() + 0.3
+    while time.process_time() < deadline:
+        pass
+    assert lt.cpu_seconds(os.getpid()) - before >= 0.2
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert lt.children(os.getpid()) == [child.pid]
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_two_servers_side_by_side_do_the_same_operations_in_turn(monkeypatch):
+    """paired_cpu: each side's CPU over the requests it answered, after the warm-up; the
+    order alternates so that neither side always goes first."""
+    import random
+
+    from bench import loadtest as lt
+
+    spent = {1: 0.0, 2: 0.0}  # worker pid: CPU seconds
+    order = []
+
+    def operate(browser, *, tag, n, today, written, rng):
+        side = 1 if tag.endswith("A") else 2
+        order.append((n, side))
+        answered = 2 if rng.random() < 0.6 else 6
+        for _ in range(answered):
+            browser.recorder.add(lt.Sample("liaison POST", 0.01, True))
+        spent[side] += answered * (0.010 if side == 1 else 0.008)
+
+    monkeypatch.setattr(lt, "liaison_operation", operate)
+    monkeypatch.setattr(lt, "cpu_seconds", lambda pid: spent[pid])
+    sides = [
+        lt.Side(name, [lt.Browser(1, lt.Recorder())], pid, random.Random(1))
+        for name, pid in (("A", 1), ("B", 2))
+    ]
+    lines = lt.paired_cpu(sides, today=date(2026, 1, 1), loops=10, warm_up=2)
+    assert lines[0].startswith("  A: ") and "10.00 ms per request" in lines[0]
+    assert "8.00 ms per request" in lines[1] and lines[2] == "  B / A: 80.0%"
+    measured = [side for n, side in order if n >= 2]
+    assert measured[:4] == [2, 1, 1, 2]  # B first on even loops, A first on odd ones
+    answered = [len(side.browsers[0].recorder.samples) for side in sides]
+    assert answered[0] == answered[1]  # the same seed: the same operations
+
+
+def test_pair_options_are_checked():
+    from django.core.management.base import CommandError
+
+    from bench.management.commands.loadtest import Command
+
+    assert Command._pairs(["DB_PREPARED_STATEMENTS=off", "X=a=b"]) == {
+        "DB_PREPARED_STATEMENTS": "off",
+        "X": "a=b",
+    }
+    for bad in (["novalue"], ["=x"], ["A B=1"]):
+        with pytest.raises(CommandError, match="expected NAME=VALUE"):
+            Command._pairs(bad)

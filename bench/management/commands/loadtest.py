@@ -6,9 +6,14 @@
         python manage.py loadtest --solo-only --web-workers 8 --web-threads 1
                                              # each page alone beside the floor, no load
                                              # (gunicorn as configured unless given)
+        python manage.py loadtest --pair --b-env DB_PREPARED_STATEMENTS=off
+        python manage.py loadtest --pair --b-repo /tmp/other-revision
+                                             # two servers side by side, the liaison
+                                             # flow in turn: CPU per request of each
 """
 
 import os
+import random
 import secrets
 import socket
 import tempfile
@@ -62,6 +67,25 @@ class Command(BaseCommand):
             help="只逐页测吞吐量（与最简页面相比），不跑负载（调 gunicorn 进程和线程数用）",
         )
         parser.add_argument(
+            "--pair",
+            action="store_true",
+            help=(
+                "不跑负载：两个 gunicorn（各1进程1线程）并排，A 按配置，B 加 --b-env/--b-repo，"
+                "联络员流程轮流各做一次，比较每个请求的进程CPU（测一项改动用）"
+            ),
+        )
+        parser.add_argument("--pair-loops", type=int, default=200, help="每边的操作次数（默认200）")
+        parser.add_argument(
+            "--b-env",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="B 的环境变量（可多次），如 DB_PREPARED_STATEMENTS=off",
+        )
+        parser.add_argument(
+            "--b-repo", help="B 运行的另一份代码（另一版本的 git worktree，同一数据库结构）"
+        )
+        parser.add_argument(
             "--solo-seconds",
             type=float,
             default=5,
@@ -75,6 +99,14 @@ class Command(BaseCommand):
             )
         if o["seconds"] > 600 or o["liaisons"] > 200 or o["leaders"] > 50:
             raise CommandError("Bounded: at most 600 seconds, 200 liaisons, 50 leaders.")
+        if not 1 <= o["pair_loops"] <= 5000:
+            raise CommandError("Bounded: --pair-loops from 1 to 5000.")
+        o["b_env"] = self._pairs(o["b_env"])
+        if o["b_repo"] and not (Path(o["b_repo"]) / "manage.py").is_file():
+            raise CommandError(f"--b-repo {o['b_repo']}: no manage.py there.")
+        with socket.socket() as s:
+            if o["pair"] and s.connect_ex((lt.HOST, PORT + 1)) == 0:
+                raise CommandError(f"Something already listens on {lt.HOST}:{PORT + 1}.")
         with socket.socket() as s:
             if s.connect_ex((lt.HOST, PORT)) == 0:
                 raise CommandError(f"Something already listens on {lt.HOST}:{PORT}.")
@@ -153,6 +185,16 @@ class Command(BaseCommand):
                 env[name] = str(o[option])
         return env
 
+    @staticmethod
+    def _pairs(given: list[str]) -> dict[str, str]:
+        pairs = {}
+        for item in given:
+            name, sep, value = item.partition("=")
+            if not sep or not name.isidentifier():
+                raise CommandError(f"--b-env {item!r}: expected NAME=VALUE.")
+            pairs[name] = value
+        return pairs
+
     def _flush_redis(self) -> None:
         import redis
 
@@ -175,6 +217,9 @@ class Command(BaseCommand):
                 "--hostname", f"loadtest-{os.getpid()}@%h",
             ],
         )  # fmt: skip
+        if o["pair"]:
+            self._pair(processes, env, data, o)
+            return
         processes.start(
             "gunicorn", [lt.venv_bin("gunicorn"), "-c", "config/gunicorn.py", "config.wsgi"]
         )
@@ -264,6 +309,42 @@ class Command(BaseCommand):
         self._check_league(data)
         if errors:
             raise CommandError(f"{errors} requests failed (the target is none).")
+
+    def _pair(self, processes: lt.Processes, env: dict, data, o) -> None:
+        """Two gunicorns of one worker and one thread side by side, A as configured and B
+        with --b-env / --b-repo, serving the liaison flow in turn (bench.loadtest.paired_cpu)."""
+        out = self.stdout.write
+        one = {"GUNICORN_WORKERS": "1", "GUNICORN_THREADS": "1"}
+        b_repo = Path(o["b_repo"]).resolve() if o["b_repo"] else lt.ROOT
+        shapes = [
+            ("A", {**env, **one}, lt.ROOT, PORT),
+            ("B", {**env, **one, **o["b_env"]}, b_repo, PORT + 1),
+        ]
+        sides = []
+        for name, side_env, cwd, port in shapes:
+            side_env["GUNICORN_BIND"] = f"{lt.HOST}:{port}"
+            master = processes.start(
+                f"gunicorn-{name}",
+                [lt.venv_bin("gunicorn"), "-c", "config/gunicorn.py", "config.wsgi"],
+                env=side_env,
+                cwd=cwd,
+            )
+            lt.wait_healthy(port, timeout=120)
+            (worker,) = lt.children(master.pid)
+            browsers = []
+            for username in data.liaison_usernames[:5]:
+                browser = lt.Browser(port, lt.Recorder())
+                browser.login(username, PASSWORD)
+                browsers.append(browser)
+            # The same seed on both sides: the same operations in the same order.
+            sides.append(lt.Side(name, browsers, worker, random.Random(1)))
+        b_shape = " ".join(f"{k}={v}" for k, v in o["b_env"].items())
+        out(f"A: {lt.ROOT}, as configured; B: {b_repo} {b_shape}".rstrip())
+        out(f"Each 1 worker × 1 thread, {o['pair_loops']} operations each, in turn:")
+        for line in lt.paired_cpu(sides, today=data.today, loops=o["pair_loops"]):
+            out(line)
+        for side in sides:
+            self._check_writes(side.written)
 
     def _solo(self, browsers, liaisons, leaders, *, competition_id: int, seconds: float) -> None:
         """Each page alone, 8 users at once without pauses, before the load: requests per
