@@ -360,9 +360,8 @@ class Command(BaseCommand):
             ("leader", "/dashboard/"),
         ]
         # The steady state: the worker done with the recompute the data left queued, and
-        # each page drawn once by the web processes (a cached page is drawn once per
-        # process: the league's table 0.4 s, the dashboard's body 0.65 s of CPU, five
-        # processes, a third of a 5-second measurement).
+        # each page drawn once by the web processes (the league's table and the dashboard's
+        # body once for all of them on the shared cache, the forms once per process).
         self._wait_for_worker(competition_id, timeout=120)
         results = []
         for who, path in pages:
