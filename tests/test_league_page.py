@@ -379,9 +379,9 @@ def test_live_league_page_query_count_is_constant(
     assert len(_names(response)) == 2 + more
 
 
-def test_the_drawn_table_is_reused_until_the_snapshot_changes(client, comp, leader, monkeypatch):
-    """The table of a stored snapshot is drawn once per version, language and query string
-    (the "pages" cache); a recompute (new rows) draws it again with the new figures."""
+@pytest.fixture
+def drawn(monkeypatch) -> list:
+    """One item for each league table django-tables2 draws."""
     from django_tables2.templatetags.django_tables2 import RenderTableNode
 
     drawn = []
@@ -389,14 +389,16 @@ def test_the_drawn_table_is_reused_until_the_snapshot_changes(client, comp, lead
     monkeypatch.setattr(
         RenderTableNode, "render", lambda self, context: drawn.append(1) or render(self, context)
     )
+    return drawn
+
+
+def test_the_drawn_table_is_reused_until_the_snapshot_changes(client, comp, leader, drawn):
+    """The table of a stored snapshot is drawn once per version, language and query string
+    (the "shared" cache); a recompute (new rows) draws it again with the new figures."""
     recompute_snapshots(comp, as_of=date(2026, 1, 10))
-    first = get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF).content.decode()
-    again = client.get("/league/", {"competition": comp.pk, "as_of": AS_OF}).content.decode()
-
-    def table(page):
-        return page[page.index("<table") : page.index("</table>")]
-
-    assert len(drawn) == 1 and table(first) == table(again)
+    first = get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF)
+    again = client.get("/league/", {"competition": comp.pk, "as_of": AS_OF})
+    assert len(drawn) == 1 and _table(first) == _table(again)
     client.get("/league/", {"competition": comp.pk, "as_of": AS_OF, "sort": "-score"})
     assert len(drawn) == 2  # another sort is another entry
     Department.objects.filter(name="商务局").update(name="商务和投资促进局")
@@ -409,26 +411,16 @@ def test_the_drawn_table_is_reused_until_the_snapshot_changes(client, comp, lead
     assert len(drawn) == 4 and "名次变化与 2026-01-03 的快照相比" in page
 
 
-def test_the_drawn_table_is_drawn_once_for_every_web_process(client, comp, leader, monkeypatch):
+def test_the_drawn_table_is_drawn_once_for_every_web_process(client, comp, leader, drawn):
     """Kept on the "shared" cache (Redis in production), not each process's "pages": a
     second process, whose own cache is empty, reads the table the first one drew."""
     from django.core.cache import caches
-    from django_tables2.templatetags.django_tables2 import RenderTableNode
 
-    drawn = []
-    render = RenderTableNode.render
-    monkeypatch.setattr(
-        RenderTableNode, "render", lambda self, context: drawn.append(1) or render(self, context)
-    )
     recompute_snapshots(comp, as_of=date(2026, 1, 10))
-    first = get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF).content.decode()
+    first = get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF)
     caches["pages"].clear()  # another process: nothing of its own kept yet
-    again = client.get("/league/", {"competition": comp.pk, "as_of": AS_OF}).content.decode()
-    assert len(drawn) == 1
-    assert (
-        again[again.index("<table") : again.index("</table>")]
-        == (first[first.index("<table") : first.index("</table>")])
-    )
+    again = client.get("/league/", {"competition": comp.pk, "as_of": AS_OF})
+    assert len(drawn) == 1 and _table(again) == _table(first)
 
 
 def test_a_shared_cache_that_cannot_be_reached_is_a_miss_not_a_500(
@@ -463,14 +455,7 @@ def test_a_changed_record_shows_once_the_recompute_stores_it(client, comp, leade
     assert "777 / 1000" in after
 
 
-def test_a_league_computed_live_is_drawn_every_time(client, comp, leader, monkeypatch):
-    from django_tables2.templatetags.django_tables2 import RenderTableNode
-
-    drawn = []
-    render = RenderTableNode.render
-    monkeypatch.setattr(
-        RenderTableNode, "render", lambda self, context: drawn.append(1) or render(self, context)
-    )
+def test_a_league_computed_live_is_drawn_every_time(client, comp, leader, drawn):
     assert not Snapshot.objects.filter(as_of=date(2026, 1, 10)).exists()
     get(client, leader, "/league/", competition=comp.pk, as_of=AS_OF)
     client.get("/league/", {"competition": comp.pk, "as_of": AS_OF})
