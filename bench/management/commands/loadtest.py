@@ -314,7 +314,8 @@ class Command(BaseCommand):
         """Two gunicorns of one worker and one thread side by side, A as configured and B
         with --b-env / --b-repo, serving the liaison flow in turn (bench.loadtest.paired_cpu)."""
         out = self.stdout.write
-        one = {"GUNICORN_WORKERS": "1", "GUNICORN_THREADS": "1"}
+        # One worker, never recycled: its CPU is read from /proc before and after.
+        one = {"GUNICORN_WORKERS": "1", "GUNICORN_THREADS": "1", "GUNICORN_MAX_REQUESTS": "0"}
         b_repo = Path(o["b_repo"]).resolve() if o["b_repo"] else lt.ROOT
         shapes = [
             ("A", {**env, **one}, lt.ROOT, PORT),
