@@ -44,6 +44,7 @@ print(json.dumps({
     "SESSION_COOKIE_AGE": s.SESSION_COOKIE_AGE,
     "EVIDENCE_MAX_BYTES": s.EVIDENCE_MAX_BYTES,
     "MAJOR_PROJECT_MIN_INVESTMENT": str(s.MAJOR_PROJECT_MIN_INVESTMENT),
+    "SHARED_CACHE_TIMEOUT": s.CACHES["shared"]["TIMEOUT"],
 }))
 """
 
@@ -195,6 +196,15 @@ def settings_error(**env: str) -> str:
     )
     assert result.returncode != 0, "settings loaded although the environment is wrong"
     return result.stderr
+
+
+def test_shared_cache_entries_expire_after_the_configured_seconds(var_dir):
+    """Their keys change with every recompute: Redis must let the old ones go."""
+    assert load_settings(SECRET_KEY="k", VAR_DIR=str(var_dir))["SHARED_CACHE_TIMEOUT"] == 600
+    s = load_settings(SECRET_KEY="k", VAR_DIR=str(var_dir), SHARED_CACHE_SECONDS="120")
+    assert s["SHARED_CACHE_TIMEOUT"] == 120
+    error = settings_error(SECRET_KEY="k", VAR_DIR=str(var_dir), SHARED_CACHE_SECONDS="0")
+    assert "SHARED_CACHE_SECONDS=0 must be at least 1" in error
 
 
 @pytest.mark.parametrize("value", ["1", "TRUE", "Yes", "on", " true "])
