@@ -246,5 +246,19 @@ def test_pair_options_are_checked():
         "X": "a=b",
     }
     for bad in (["novalue"], ["=x"], ["A B=1"]):
-        with pytest.raises(CommandError, match="expected NAME=VALUE"):
+        with pytest.raises(CommandError, match="应写成 变量名=值"):
             Command._pairs(bad)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--pair-loops", "0"], "应在 1 到 5000 之间"),
+        (["--pair-loops", "5001"], "应在 1 到 5000 之间"),
+        (["--b-env", "oops"], "应写成 变量名=值"),
+        (["--b-repo", "/nonexistent"], "那里没有 manage.py"),
+    ],
+)
+def test_pair_options_are_refused_before_anything_starts(args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("loadtest", "--pair", *args)

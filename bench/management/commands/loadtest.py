@@ -93,23 +93,22 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **o):
+        # The options first: a wrong one is named before anything is started or read.
+        if not 1 <= o["pair_loops"] <= 5000:
+            raise CommandError(f"--pair-loops {o['pair_loops']}：应在 1 到 5000 之间。")
+        o["b_env"] = self._pairs(o["b_env"])
+        if o["b_repo"] and not (Path(o["b_repo"]) / "manage.py").is_file():
+            raise CommandError(f"--b-repo {o['b_repo']}：那里没有 manage.py（应是另一份代码）。")
         if connection.vendor != "postgresql":
             raise CommandError(
                 "The load test needs PostgreSQL: set DATABASE_URL to a database of its own."
             )
         if o["seconds"] > 600 or o["liaisons"] > 200 or o["leaders"] > 50:
             raise CommandError("Bounded: at most 600 seconds, 200 liaisons, 50 leaders.")
-        if not 1 <= o["pair_loops"] <= 5000:
-            raise CommandError("Bounded: --pair-loops from 1 to 5000.")
-        o["b_env"] = self._pairs(o["b_env"])
-        if o["b_repo"] and not (Path(o["b_repo"]) / "manage.py").is_file():
-            raise CommandError(f"--b-repo {o['b_repo']}: no manage.py there.")
-        with socket.socket() as s:
-            if o["pair"] and s.connect_ex((lt.HOST, PORT + 1)) == 0:
-                raise CommandError(f"Something already listens on {lt.HOST}:{PORT + 1}.")
-        with socket.socket() as s:
-            if s.connect_ex((lt.HOST, PORT)) == 0:
-                raise CommandError(f"Something already listens on {lt.HOST}:{PORT}.")
+        for port in (PORT, PORT + 1) if o["pair"] else (PORT,):
+            with socket.socket() as s:
+                if s.connect_ex((lt.HOST, port)) == 0:
+                    raise CommandError(f"Something already listens on {lt.HOST}:{port}.")
         call_command("migrate", verbosity=0, interactive=False)
         if not database_is_empty() and not o["force"]:
             raise CommandError("This database already holds data; use a database of its own.")
@@ -191,7 +190,9 @@ class Command(BaseCommand):
         for item in given:
             name, sep, value = item.partition("=")
             if not sep or not name.isidentifier():
-                raise CommandError(f"--b-env {item!r}: expected NAME=VALUE.")
+                raise CommandError(
+                    f"--b-env {item!r}：应写成 变量名=值，如 DB_PREPARED_STATEMENTS=off。"
+                )
             pairs[name] = value
         return pairs
 
