@@ -377,6 +377,14 @@ CACHES = {
         "TIMEOUT": SHARED_CACHE_SECONDS,
     },
 }
+# Only a Redis (CACHE_URL) is one store for every web process: values forgotten when they
+# change (web.shared_values) and sessions are kept there only then. A session is read from
+# it and written through to the database (web.sessions, Django's cached_db): no session
+# SELECT on every request. With a store per process, a logout in one process would leave
+# the session alive in the others.
+SHARED_VALUES = bool(CACHE_URL)
+SESSION_ENGINE = "web.sessions" if SHARED_VALUES else "django.contrib.sessions.backends.db"
+SESSION_CACHE_ALIAS = "shared"  # read by web.sessions only
 # Content-Security-Policy (django-csp): no inline scripts or styles, nothing from elsewhere.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

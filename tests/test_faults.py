@@ -257,6 +257,33 @@ def test_redis_cache_stopped_the_league_is_drawn_without_it(
     caches["shared"].close()
 
 
+def test_redis_cache_stopped_signed_in_users_stay_signed_in(private_redis, settings, liaison):
+    """Sessions read from the stopped Redis (web.sessions): read from the database instead,
+    and the page answered; signing out still ends the session."""
+    from django.contrib.sessions.models import Session
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "shared": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": private_redis.url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
+    }
+    settings.SESSION_ENGINE = "web.sessions"
+    settings.SESSION_CACHE_ALIAS = "shared"
+    client = Client()
+    client.force_login(liaison)
+    page = reverse("accounts:password_change")
+    assert client.get(page).status_code == 200  # read from the live Redis
+    private_redis.stop()
+    assert client.get(page).status_code == 200  # signed in still
+    assert client.post(reverse("logout")).status_code == 302
+    assert not Session.objects.exists()
+    caches["shared"].close()
+
+
 # The database failing midway ---------------------------------------------------------------
 def test_bulk_verify_failing_midway_leaves_every_record_as_it_was(
     client, office, commerce, monkeypatch

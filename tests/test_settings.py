@@ -45,6 +45,9 @@ print(json.dumps({
     "EVIDENCE_MAX_BYTES": s.EVIDENCE_MAX_BYTES,
     "MAJOR_PROJECT_MIN_INVESTMENT": str(s.MAJOR_PROJECT_MIN_INVESTMENT),
     "SHARED_CACHE_TIMEOUT": s.CACHES["shared"]["TIMEOUT"],
+    "SHARED_VALUES": s.SHARED_VALUES,
+    "SESSION_ENGINE": s.SESSION_ENGINE,
+    "SESSION_CACHE_ALIAS": s.SESSION_CACHE_ALIAS,
 }))
 """
 
@@ -205,6 +208,17 @@ def test_shared_cache_entries_expire_after_the_configured_seconds(var_dir):
     assert s["SHARED_CACHE_TIMEOUT"] == 120
     error = settings_error(SECRET_KEY="k", VAR_DIR=str(var_dir), SHARED_CACHE_SECONDS="0")
     assert "SHARED_CACHE_SECONDS=0 must be at least 1" in error
+
+
+def test_sessions_are_read_from_redis_only_when_it_is_set(var_dir):
+    """A store of each process's own would keep a session one process ended alive in the
+    others: sessions stay in the database alone without CACHE_URL."""
+    alone = load_settings(SECRET_KEY="k", VAR_DIR=str(var_dir))
+    assert alone["SHARED_VALUES"] is False
+    assert alone["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+    s = load_settings(SECRET_KEY="k", VAR_DIR=str(var_dir), CACHE_URL="redis://127.0.0.1:6379/5")
+    assert s["SHARED_VALUES"] is True
+    assert (s["SESSION_ENGINE"], s["SESSION_CACHE_ALIAS"]) == ("web.sessions", "shared")
 
 
 @pytest.mark.parametrize("value", ["1", "TRUE", "Yes", "on", " true "])
