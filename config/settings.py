@@ -230,7 +230,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # The lock-out backend first: it refuses a locked-out username+address before any check.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading a signed-in user and their roles in one query.
+    "accounts.backends.RolesBackend",
 ]
 
 LOGIN_URL = "login"

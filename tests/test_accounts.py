@@ -400,11 +400,11 @@ def test_people_list_costs_the_same_queries_for_few_and_many_people(
     add(2, 0)
     few = count()
     add(30, 2)  # more than a page (25 rows)
-    # Expected: session, user, person with liaison departments (roles: 3); the count; the
-    # page of users with their person, department and profile; the page's liaison
-    # departments (prefetch); the filter form's department choices; the header's unread
-    # notifications count.
-    assert count() == few == 8
+    # Expected: session; the user joined to their person and liaison departments (roles:
+    # one, accounts.backends); the count; the page of users with their person, department
+    # and profile; the page's liaison departments (prefetch); the filter form's department
+    # choices; the header's unread notifications count.
+    assert count() == few == 7
 
 
 def test_admin_shows_security_events_read_only(client, db):

@@ -225,7 +225,7 @@ def test_change_log_costs_the_same_queries_for_few_and_many_rows(
     few = count()
     for n in range(1, 13):  # more than a page (25 rows)
         one_of_each_kind(n)
-    # Expected: session, user, person with liaison departments (roles: 3); the union's
+    # Expected: session, user with person and liaison departments (roles: 2); the union's
     # count and page (2); per kind of record on the page its rows (projects, milestones,
     # visits, competitions: 4) and the earlier rows of those edited (projects: 1);
     # addresses (1); names of users, departments, projects (3); the filter form's user
@@ -270,9 +270,9 @@ def test_security_log_costs_the_same_queries_for_few_and_many_events(
     events(2)
     few = count()
     events(30)  # more than a page (25 rows)
-    # Expected: session, user, person with liaison departments (roles: 3); the count; the
-    # page of events with their user and person; the header's unread notifications count.
-    assert count() == few == 6
+    # Expected: session, user with person and liaison departments (roles: 2); the count;
+    # the page of events with their user and person; the header's unread notifications count.
+    assert count() == few == 5
 
 
 def test_audit_pages_change_nothing(as_office, project):

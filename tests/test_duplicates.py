@@ -469,9 +469,9 @@ def test_the_duplicates_page_costs_the_same_queries_for_few_and_many(
     _groups(commerce, finance, more)
     client.force_login(office)
     client.get(reverse("projects:duplicates"))
-    # session, user, person with its liaison departments (roles: 1), the investor keys and
-    # the name keys shared by two departments (2), their projects with departments, the
-    # pairs found distinct, the header's unread notifications count: 8.
-    with django_assert_num_queries(8):
+    # session, user joined to their person and liaison departments (roles: 1), the investor
+    # keys and the name keys shared by two departments (2), their projects with departments,
+    # the pairs found distinct, the header's unread notifications count: 7.
+    with django_assert_num_queries(7):
         html = client.get(reverse("projects:duplicates")).content.decode()
     assert html.count('href="/projects/') >= 2 * min(more, 25)

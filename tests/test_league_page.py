@@ -167,7 +167,7 @@ def test_unknown_metric_is_404(client, comp, office, commerce):
 
 
 @pytest.mark.parametrize(
-    ("metric", "expected"), [("signed_projects", 10), ("funds_amount", 8), ("visit_batches", 8)]
+    ("metric", "expected"), [("signed_projects", 9), ("funds_amount", 7), ("visit_batches", 7)]
 )
 def test_records_behind_a_figure_cost_the_same_queries_for_few_and_many(
     client, comp, office, commerce, metric, expected, django_assert_num_queries
@@ -177,7 +177,7 @@ def test_records_behind_a_figure_cost_the_same_queries_for_few_and_many(
 
     def get_counted():
         client.get(url, {"as_of": AS_OF})  # warm caches outside the count
-        # Expected: session, user, person with its liaison departments (roles: 3); competition;
+        # Expected: session, user with person and liaison departments (roles: 2); competition;
         # department; for projects, each project's first date of each stage from its
         # milestones and from its receipts (2); the count of the records counted; their
         # page (receipts with their project); the header's unread notifications count.
@@ -329,12 +329,12 @@ def _more_departments(comp, n):
         make_visit(d, date(2026, 1, 3))
 
 
-# session, user, person + liaison departments (roles: 1), the form's competition, the
+# session, user joined to person + liaison departments (roles: 1), the form's competition, the
 # versions of the date's and last week's snapshots (one query), the form's competition
 # and group choices (read for the drawn form's key, web.forms), the header's unread
 # notifications count: a page whose drawn table and form are cached reads no snapshot row
 # and draws no option.
-STORED_LEAGUE_QUERIES = 8
+STORED_LEAGUE_QUERIES = 7
 # When both are drawn: also the snapshot rows joined to their departments and groups
 # (last week's ranks are read only when last week has a snapshot: not here), and the
 # form's choices again (3: the required select reads its first choice).

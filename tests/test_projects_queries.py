@@ -1,7 +1,8 @@
 """Every list page costs the same number of SQL queries for 2 rows as for 30 (> one page).
 
 Each page's first three queries are the same, and are listed once here:
-  1. session, 2. user, 3. the person with their liaison departments (roles_of, one query).
+  1. session, 2. the user joined to their person and liaison departments (one query:
+     accounts.backends.RolesBackend, departments.roles.signed_in_user).
 Every page also counts the user's unread notifications for the header, once: each total
 below is one more than its numbered queries. The session is not saved by a page
 (web.middleware.IdleSessionMiddleware: once a minute).
@@ -70,14 +71,14 @@ def miss(client, url) -> int:
     return len(ctx)
 
 
-@pytest.mark.parametrize(("persona", "expected"), [("office", (8, 10)), ("liaison", (6, 6))])
+@pytest.mark.parametrize(("persona", "expected"), [("office", (7, 9)), ("liaison", (5, 5))])
 def test_project_list(client, request, commerce, persona, expected):
-    # 4. count, 5. page of projects with their department and annotations (read for the
-    # drawn table's cache key; a miss draws from the same rows), 6. department choices,
-    # 7. group choices (read for the drawn filter form's cache key, web.forms). A miss
-    # draws the filter form, which reads both choices again (9; with the header, 10). The
+    # 3. count, 4. page of projects with their department and annotations (read for the
+    # drawn table's cache key; a miss draws from the same rows), 5. department choices,
+    # 6. group choices (read for the drawn filter form's cache key, web.forms). A miss
+    # draws the filter form, which reads both choices again (8; with the header, 9). The
     # liaison of one department has no department or group filter
-    # (projects.filters.OneDepartmentFilters): 6 and 7 go, and a miss draws no query.
+    # (projects.filters.OneDepartmentFilters): 5 and 6 go, and a miss draws no query.
     client.force_login(request.getfixturevalue(persona))
     url = reverse("projects:list")
     projects_with_records(commerce, 2)
@@ -118,14 +119,14 @@ def test_project_list_export_names_every_submitter_in_constant_queries(
     assert text.count("\n") == 33 and text.count("人u") == 32  # each row names its submitter
 
 
-@pytest.mark.parametrize(("persona", "expected"), [("office", (9, 11)), ("liaison", (7, 7))])
+@pytest.mark.parametrize(("persona", "expected"), [("office", (8, 10)), ("liaison", (6, 6))])
 def test_visit_list(client, request, commerce, persona, expected):
-    # 4. count, 5. totals (batches, persons; all and verified), 6. page of visits with
+    # 3. count, 4. totals (batches, persons; all and verified), 5. page of visits with
     # department, project and logger (read for the drawn table's cache key; a miss draws
-    # from the same rows), 7. department choices, 8. group choices (read for the drawn
+    # from the same rows), 6. department choices, 7. group choices (read for the drawn
     # filter form's cache key, web.forms; a miss draws the form, which reads both again).
     # The 补录 and status columns read the row itself. The liaison of one department has
-    # no department or group filter (projects.filters.OneDepartmentFilters): 7 and 8 go.
+    # no department or group filter (projects.filters.OneDepartmentFilters): 6 and 7 go.
     client.force_login(request.getfixturevalue(persona))
     url = reverse("projects:visit_list")
     projects_with_records(commerce, 2)
@@ -167,18 +168,18 @@ def test_department_filters_only_where_they_can_narrow(
 
 
 def test_lead_list(client, office, commerce, finance):
-    # 4. count, 5. counts by submitter, 6. counts by channel, 7. department choices,
-    # 8. page of leads with department and submitter.
+    # 3. count, 4. counts by submitter, 5. counts by channel, 6. department choices,
+    # 7. page of leads with department and submitter.
     client.force_login(office)
     url = reverse("projects:lead_list")
     projects_with_records(commerce, 2)
     few = queries(client, url)
     projects_with_records(finance, 30, start=100)
-    assert queries(client, url) == few == 9
+    assert queries(client, url) == few == 8
 
 
 def test_my_leads(client, staff_member, commerce):
-    # 4. count, 5. page of the user's leads with department and annotations.
+    # 3. count, 4. page of the user's leads with department and annotations.
     client.force_login(staff_member)
     url = reverse("projects:my_leads")
 
@@ -190,14 +191,14 @@ def test_my_leads(client, staff_member, commerce):
     submit(2)
     few = queries(client, url)
     submit(30)
-    assert queries(client, url) == few == 6
+    assert queries(client, url) == few == 5
 
 
 def test_verification_queue(client, office, commerce, finance):
-    # 4. count of pending milestones, 5. count of pending receipts, 6. department choices,
-    # 7. page of milestones, 8. page of receipts (each with project, department, logger),
-    # added for issue 20: 9. the evidence policy (缺少佐证), 10. count of pending visits,
-    # 11. page of visits (with department and logger).
+    # 3. count of pending milestones, 4. count of pending receipts, 5. department choices,
+    # 6. page of milestones, 7. page of receipts (each with project, department, logger),
+    # added for issue 20: 8. the evidence policy (缺少佐证), 9. count of pending visits,
+    # 10. page of visits (with department and logger).
     client.force_login(office)
     url = reverse("projects:queue")
     projects_with_records(commerce, 2)
@@ -207,12 +208,12 @@ def test_verification_queue(client, office, commerce, finance):
     projects_with_records(finance, 30, start=100)
     Milestone.objects.update(status="pending")
     Visit.objects.update(status="pending")
-    assert queries(client, url) == few == 12
+    assert queries(client, url) == few == 11
 
 
 def test_returned_list(client, liaison, commerce):
-    # 4.-5. counts, 6.-7. pages of returned milestones and receipts (project, department,
-    # reviewer); added for issue 20: 8. count and 9. page of returned visits (department,
+    # 3.-4. counts, 5.-6. pages of returned milestones and receipts (project, department,
+    # reviewer); added for issue 20: 7. count and 8. page of returned visits (department,
     # reviewer).
     client.force_login(liaison)
     url = reverse("projects:returned")
@@ -228,15 +229,15 @@ def test_returned_list(client, liaison, commerce):
     few = queries(client, url)
     projects_with_records(commerce, 30, start=100)
     return_all()
-    assert queries(client, url) == few == 10
+    assert queries(client, url) == few == 9
 
 
 def test_project_detail(client, office, liaison, commerce):
-    # 4. project with department, group and submitter, 5. milestones, 6. receipts, 7. visits
-    # (each with the people named), 8. the evidence policy (缺少佐证; added for issue 20),
-    # 9.-11. history of project, milestones and receipts, 12. department names and 13. user
-    # names the history mentions, 14. the credit decisions naming the project
-    # (projects.credit) and 15. the projects denied in its favour.
+    # 3. project with department, group and submitter, 4. milestones, 5. receipts, 6. visits
+    # (each with the people named), 7. the evidence policy (缺少佐证; added for issue 20),
+    # 8.-10. history of project, milestones and receipts, 11. department names and 12. user
+    # names the history mentions, 13. the credit decisions naming the project
+    # (projects.credit) and 14. the projects denied in its favour.
     client.force_login(office)
     project = make_project(commerce, code="P1")
     url = reverse("projects:detail", args=[project.pk])
@@ -252,4 +253,4 @@ def test_project_detail(client, office, liaison, commerce):
     project.responsible_person = "王明"
     project._history_user = users[5]
     project.save()
-    assert queries(client, url) == few == 16
+    assert queries(client, url) == few == 15

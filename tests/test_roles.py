@@ -3,7 +3,17 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
 
-from departments.roles import LEADER, LIAISON, NO_ROLES, OFFICE, STAFF, Role, Roles, roles_of
+from departments.roles import (
+    LEADER,
+    LIAISON,
+    NO_ROLES,
+    OFFICE,
+    STAFF,
+    Role,
+    Roles,
+    roles_of,
+    signed_in_user,
+)
 from tests.conftest import make_person
 
 pytestmark = pytest.mark.django_db
@@ -133,6 +143,60 @@ def test_roles_are_read_once_per_user_object(liaison, django_assert_num_queries)
         first = roles_of(liaison)
     with django_assert_num_queries(0):
         assert roles_of(liaison) is first
+
+
+# A signed-in request's user and roles in one query (accounts.backends.RolesBackend).
+def _everyone(commerce, finance):
+    nobody = User.objects.create_user("nobody", password="Pass-word-2026")
+    root = User.objects.create_superuser("root", password="Pass-word-2026")
+    return [
+        make_person("staff", department=commerce),
+        make_person("one", name="联络员", department=commerce, liaison_for=[commerce]),
+        make_person("two", department=finance, liaison_for=[commerce, finance]),
+        make_person("boss", leader=True),
+        make_person("both", leader=True, liaison_for=[finance]),
+        make_person("office1", office=True),
+        nobody,
+        root,
+    ]
+
+
+def test_signed_in_user_reads_the_user_and_the_same_roles_in_one_query(
+    commerce, finance, django_assert_num_queries
+):
+    for user in _everyone(commerce, finance):
+        expected = roles_of(User.objects.get(pk=user.pk))
+        with django_assert_num_queries(1):
+            found = signed_in_user(user.pk)
+            assert roles_of(found) == expected, user.username
+        assert (found.pk, found.username, found.is_active) == (user.pk, user.username, True)
+        assert found.password == user.password  # the whole row: session hash checks use it
+
+
+def test_signed_in_user_of_no_such_user_is_none(db):
+    assert signed_in_user(10**9) is None
+
+
+def test_the_backend_refuses_an_inactive_user_as_django_does(liaison):
+    from accounts.backends import RolesBackend
+
+    assert RolesBackend().get_user(liaison.pk) == liaison
+    liaison.is_active = False
+    liaison.save()
+    assert RolesBackend().get_user(liaison.pk) is None
+
+
+def test_a_signed_in_page_reads_the_person_once_with_the_user(liaison, client):
+    """The page's roles come with the user: no statement reads the person alone."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    client.force_login(liaison)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("accounts:password_change")).status_code == 200
+    reads = [q["sql"] for q in queries.captured_queries if "departments_person" in q["sql"]]
+    assert len(reads) == 1 and "auth_user" in reads[0]
 
 
 # The rules views declare (web.access.require), as a table of DOMAIN.md's people: who
