@@ -30,6 +30,7 @@ from projects.models import (
 from projects.services import status_after_edit
 from projects.validation import check_lost_on
 from web.dates import BoundedDateField, DateInput
+from web.forms import labelled_by
 
 # A reason (for a loss, a return) is read on the record's page and in its history: a few
 # sentences, not a pasted document (the request size limit alone allows megabytes).
@@ -377,6 +378,7 @@ class VisitForm(DuplicateCheck, ReviewedRecordForm):
             .order_by("department__order", "-created_at")
             .only("pk", "code", "name", "department_id")  # what an option and clean() read
         )
+        labelled_by(self.fields["project"], "code", "name")  # Project.__str__
         self.fields["project"].empty_label = _("（无）")
         self.fields["project"].help_text = _("只列出本部门未流失、未开工的项目。")
 

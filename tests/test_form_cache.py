@@ -117,6 +117,46 @@ def test_a_change_to_one_field_draws_that_field_only(client, liaison, commerce, 
     assert from_scratch == html
 
 
+@pytest.mark.parametrize("column", ["code", "name"])
+def test_a_project_renamed_is_another_key_of_the_visit_forms_select(
+    client, liaison, commerce, drawn, column
+):
+    """The project select's key reads its options' labels as values (web.forms.labelled_by):
+    a new code or name of a project is another key, and the option shows it."""
+    project = make_project(commerce, code="P1", name="老名字")
+    client.force_login(liaison)
+    show(client, VISIT_FORM)
+    drawn.clear()
+    setattr(project, column, {"code": "P1-NEW", "name": "新名字"}[column])
+    project.save()
+    html, _ = show(client, VISIT_FORM)
+    assert "project" in drawn
+    assert str(project) in html
+
+
+def test_the_visit_forms_select_is_keyed_without_building_a_project_per_option(
+    liaison, commerce, monkeypatch
+):
+    from departments.roles import roles_of
+    from projects.forms import VisitForm
+    from projects.models import Project
+
+    for n in range(3):
+        make_project(commerce, code=f"P{n}")
+    form = VisitForm(roles=roles_of(liaison))
+    built = []
+    original = Project.from_db.__func__
+    monkeypatch.setattr(
+        Project, "from_db", classmethod(lambda cls, *a: built.append(1) or original(cls, *a))
+    )
+    keys = field_cache_keys(form)
+    assert "project" in keys and built == []
+    field = form.fields["project"]  # the columns named are what its labels show
+    assert [field.label_from_instance(p) for p in field.queryset] == [
+        " ".join(row[1:]) for row in field.queryset.values_list("pk", *field.label_columns)
+    ]
+
+
 def test_a_field_is_never_taken_for_another_forms():
     """Two forms with the same field keep their own entries: a field's key names the
     form's class and the field's name and id as drawn."""
