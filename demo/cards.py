@@ -22,6 +22,7 @@ from django.utils import timezone
 from competition import cards
 from competition.models import Competition, Report, YellowCard
 from notifications.models import Notification
+from notifications.services import delete_notifications
 
 BULLETIN_DAYS = (15, 22, 29, 36)
 NOT_RENDERED = "演示数据：本期只记录了期号和黄牌，未生成PDF文件；点击“重新生成”即可生成。"
@@ -45,7 +46,9 @@ def build_cards(competition: Competition, *, today: date, usernames: list[str]) 
     competition.basics_evidence_min = 0
     competition.save(update_fields=["basics_evidence_min"])
     # A rebuilt demo tells its logins of its cards again, not twice.
-    Notification.objects.filter(recipient__in=users.values(), kind__in=CARD_KINDS).delete()
+    delete_notifications(
+        Notification.objects.filter(recipient__in=users.values(), kind__in=CARD_KINDS)
+    )
     for number, day in enumerate(BULLETIN_DAYS, start=1):
         as_of = competition.start_date + timedelta(days=day - 1)
         if as_of >= today:

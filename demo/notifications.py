@@ -21,7 +21,7 @@ from competition.digest import department_digests
 from competition.league.stored import league_to_show
 from competition.models import Competition
 from notifications.models import Notification
-from notifications.services import Kind, notify
+from notifications.services import Kind, delete_notifications, notify
 from projects.models import Milestone, Receipt, ReviewStatus
 
 
@@ -73,7 +73,7 @@ def add_demo_notifications(*, competition: Competition, users: dict, today: date
 
 def delete_demo_notifications(*, usernames: list[str]) -> None:
     """What the demo logins were told: a rebuild tells them afresh."""
-    Notification.objects.filter(recipient__username__in=usernames).delete()
+    delete_notifications(Notification.objects.filter(recipient__username__in=usernames))
 
 
 def _is_liaison(user) -> bool:

@@ -7,6 +7,10 @@ the reader's side (read marks, the e-mail preference).
 it is a local path); leave it empty when some recipient may not open it. E-mails are
 queued after the caller's transaction commits, one task for the rows of one call, and
 only for recipients with an e-mail address who have not turned e-mails off.
+
+The header's unread count is kept on the shared cache per user (web.shared_values): every
+function here that changes what a user has unread forgets their count after it commits.
+Write notifications only through these functions.
 """
 
 from collections.abc import Iterable
@@ -18,8 +22,11 @@ from django.utils import timezone
 from departments.models import Person
 from notifications import tasks
 from notifications.models import Notification, NotificationPreference
+from web.shared_values import forget_on_commit, shared_value
 
 Kind = Notification.Kind
+# A change that forgets nothing (a fix in SQL) shows in the header within a minute.
+UNREAD_SECONDS = 60
 
 
 def notify(
@@ -50,6 +57,7 @@ def notify(
         for pk in sorted(wants_email)
     ]
     rows = Notification.objects.bulk_create(rows)
+    _forget_unread(row.recipient_id for row in rows)
     to_email = [row.pk for row in rows if wants_email[row.recipient_id] and row.pk is not None]
     if to_email:
         transaction.on_commit(lambda: tasks.queue_emails(to_email))
@@ -84,24 +92,50 @@ def notifications_of(user):
 
 
 def unread_count(user) -> int:
-    """The header's figure: one COUNT over the (recipient, read_at) index."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    """The header's figure: kept on the shared cache, else one COUNT over the
+    (recipient, read_at) index."""
+    user_id = getattr(user, "pk", user)
+    return shared_value(
+        _unread_key(user_id),
+        lambda: Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count(),
+        seconds=UNREAD_SECONDS,
+    )
 
 
 def mark_read(notification: Notification) -> bool:
     """Mark one notification read; False when it already was (compare-and-set)."""
-    return bool(
-        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
+    updated = Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
     )
+    # Even when it already was: a count kept before a change that forgot nothing goes too.
+    _forget_unread([notification.recipient_id])
+    return bool(updated)
 
 
 def mark_all_read(user) -> int:
     """Mark every unread notification of `user` read; how many were."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+    updated = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    _forget_unread([getattr(user, "pk", user)])
+    return updated
+
+
+def delete_notifications(notifications) -> int:
+    """Delete these notifications (a queryset; the demo's rebuild); how many were."""
+    recipient_ids = set(notifications.order_by().values_list("recipient_id", flat=True).distinct())
+    deleted, _by_model = notifications.delete()
+    _forget_unread(recipient_ids)
+    return deleted
+
+
+def _unread_key(user_id: int) -> str:
+    return f"unread:{user_id}"
+
+
+def _forget_unread(user_ids: Iterable[int]) -> None:
+    """Forget these users' unread counts once the change commits."""
+    forget_on_commit(*(_unread_key(pk) for pk in sorted(set(user_ids))))
 
 
 def email_enabled(user) -> bool:

@@ -11,6 +11,9 @@ Where the policy applies:
   (`verified_without_evidence_reason`) and so in its history (projects.services.verify);
   the bulk verify refuses such records;
 - the record pages and the verification queue show "缺少佐证：合同" before the office verifies.
+
+The rows are read by every entry form, so they are kept on the shared cache
+(web.shared_values); projects.services forgets them after any change commits.
 """
 
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import EvidenceKind, EvidencePolicy, Milestone, Receipt, Stage, Visit
+from web.shared_values import forget_on_commit, shared_value
 
 
 @dataclass(frozen=True)
@@ -44,12 +48,28 @@ MILESTONE_KINDS = {
 Policies = dict[str, Policy]
 
 
+ROWS_KEY = "evidence_policies"
+# A change that forgets nothing (a fix in SQL) applies within a minute.
+ROWS_SECONDS = 60
+
+
 def current_policies() -> Policies:
-    """Every kind's policy: the office's rows over DEFAULTS (one query)."""
+    """Every kind's policy: the office's rows over DEFAULTS (kept on the shared cache,
+    else one query)."""
     policies = dict(DEFAULTS)
-    for row in EvidencePolicy.objects.all():
-        policies[row.kind] = Policy(row.kind, row.required, row.document)
+    for kind, required, document in shared_value(ROWS_KEY, _stored_rows, seconds=ROWS_SECONDS):
+        policies[kind] = Policy(kind, required, document)
     return policies
+
+
+def forget_policies() -> None:
+    """Have current_policies read the rows afresh once the change being made commits."""
+    forget_on_commit(ROWS_KEY)
+
+
+def _stored_rows() -> tuple[tuple[str, bool, str], ...]:
+    """The office's rows as plain (kind, required, document) tuples, as cached."""
+    return tuple(EvidencePolicy.objects.values_list("kind", "required", "document"))
 
 
 def kind_of(record) -> str | None:

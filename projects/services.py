@@ -854,17 +854,20 @@ def policy_rows() -> list[EvidencePolicy]:
                     kind=kind, defaults={"required": default.required, "document": default.document}
                 )
                 stored[kind] = row
+            policy.forget_policies()
     return [stored[kind] for kind in EvidenceKind.values]
 
 
 def save_policies(rows: Iterable[EvidencePolicy], *, by) -> int:
     """Save the office's changed policy rows in one transaction (history keeps who, when,
     before and after). Records already verified stay verified; the policy applies to the
-    next verification and the next form."""
+    next verification and the next form (projects.policy's cache forgets the old rows
+    after the commit)."""
     saved = 0
     with transaction.atomic():
         for row in rows:
             row._history_user = by
             row.save()
             saved += 1
+        policy.forget_policies()
     return saved
