@@ -96,7 +96,7 @@ def signed_in_user(user_id):
     Django read the user and then roles_of read the person: two of the four statements
     every signed-in request runs, 1.15 ms of CPU together. The same join built by the
     ORM (annotate over the person and its liaison departments) cost 0.86 ms, most of it
-    building the query; written once as SQL (Manager.raw) it costs 0.30 ms (bench
+    building the query; written once as SQL (Manager.raw) it costs about 0.3 ms (load-test
     database on PostgreSQL, 1,000 calls; README Performance round 9)."""
     from django.contrib.auth import get_user_model
 
