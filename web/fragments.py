@@ -10,14 +10,9 @@ A shared cache that cannot be reached (Redis down) is a miss, logged: the part i
 as if nothing were kept, and the page is answered, never a 500.
 """
 
-import logging
 from collections.abc import Callable
 
-from django.core.cache import caches
-
-log = logging.getLogger(__name__)
-
-ALIAS = "shared"
+from web.shared_values import read_through
 
 
 def shared_fragment(key: str, draw: Callable[[], str]) -> str:
@@ -26,22 +21,4 @@ def shared_fragment(key: str, draw: Callable[[], str]) -> str:
     `key` must name everything the part shows (versions, query string, language): an
     entry is never checked, only found or not. Entries expire after SHARED_CACHE_SECONDS.
     """
-    cache = caches[ALIAS]
-    try:
-        kept = cache.get(key)
-    except Exception:  # unreachable: draw it, loudly
-        log.warning("shared cache unavailable: %s drawn without it", _kind(key), exc_info=True)
-        return draw()
-    if kept is not None:
-        return kept
-    drawn = draw()
-    try:
-        cache.set(key, drawn)
-    except Exception:
-        log.warning("shared cache unavailable: %s not kept", _kind(key), exc_info=True)
-    return drawn
-
-
-def _kind(key: str) -> str:
-    """The key's first part (e.g. "league_table"), for the log: not the whole query string."""
-    return key.split(":", 1)[0]
+    return read_through(key, draw, made="drawn")

@@ -32,17 +32,30 @@ def shared_value(key: str, compute: Callable[[], T], *, seconds: int) -> T:
     """The value kept under `key`, or `compute()` kept there now for `seconds`."""
     if not _kept():
         return compute()
+    return read_through(key, compute, seconds=seconds)
+
+
+def read_through(
+    key: str, compute: Callable[[], T], *, seconds: int | None = None, made: str = "computed"
+) -> T:
+    """The value kept under `key` on the shared alias, or `compute()` kept there now (for
+    `seconds`; None: the alias's SHARED_CACHE_SECONDS), whether or not the alias is one
+    store for every process: for keys that name everything their value shows, never
+    forgotten (web.fragments). `made`: how the log names what was done without the cache."""
     cache = caches[ALIAS]
     try:
         kept = cache.get(key, _MISSING)
     except Exception:  # unreachable: compute it, loudly
-        log.warning("shared cache unavailable: %s computed without it", _kind(key), exc_info=True)
+        log.warning("shared cache unavailable: %s %s without it", _kind(key), made, exc_info=True)
         return compute()
     if kept is not _MISSING:
         return kept
     value = compute()
     try:
-        cache.set(key, value, timeout=seconds)
+        if seconds is None:
+            cache.set(key, value)
+        else:
+            cache.set(key, value, timeout=seconds)
     except Exception:
         log.warning("shared cache unavailable: %s not kept", _kind(key), exc_info=True)
     return value
