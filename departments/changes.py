@@ -70,6 +70,16 @@ def touch(department_ids: Iterable[int] | None) -> None:
     transaction.on_commit(lambda: _new_version(ids))
 
 
+def records_versions(department_ids: Iterable[int] | None = None) -> list[tuple[int, int]]:
+    """(id, records_version) of each department of `department_ids` (None: every one), by
+    id: one query of one row per department. What a page showing their records and
+    projects keys its cache on without reading them."""
+    departments = Department.objects.order_by("pk")
+    if department_ids is not None:
+        departments = departments.filter(pk__in=list(department_ids))
+    return list(departments.values_list("pk", "records_version"))
+
+
 def _new_version(ids: frozenset[int] | None) -> None:
     """One UPDATE. A random token, not a count: a whole-row save of a department loaded
     earlier (the admin's) puts back an older value, which a count would reach again later

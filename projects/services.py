@@ -539,7 +539,8 @@ def _stored_project(project: Project) -> dict | None:
 def _save_project(project: Project, stored: dict | None, *, by) -> None:
     """Save `project`; what a new department or loss moves follows.
 
-    A new project has no records yet: nothing to refresh or announce. Another department
+    A new project has no records yet: nothing to refresh or announce, but its department's
+    pages list it (they follow its records version: touched). Another department
     moves every record of the project between two departments' figures, whatever their
     date (dates=None); a loss set, moved or cleared moves the records after it (the loss
     bounds the records that count), so the earlier loss date is announced.
@@ -548,6 +549,7 @@ def _save_project(project: Project, stored: dict | None, *, by) -> None:
         project._history_user = by
     _save_unique(project)
     if stored is None:
+        touch({project.department_id})
         return
     lost_before, lost_now = stored["lost_on"], project.lost_on
     if lost_before != lost_now:
@@ -567,7 +569,8 @@ def _save_project(project: Project, stored: dict | None, *, by) -> None:
 
 def delete_projects(projects: Iterable[Project], *, by) -> None:
     """Delete projects (the admin) with their milestones and receipts; announce the dates
-    of those records for each project's department (none: nothing counted moves)."""
+    of those records for each project's department (none: nothing counted moves, and the
+    department is only touched)."""
     with transaction.atomic():
         for project in projects:
             dates = [
@@ -578,6 +581,8 @@ def delete_projects(projects: Iterable[Project], *, by) -> None:
             project.delete()
             if dates:
                 announce(department_ids={project.department_id}, dates=dates)
+            else:  # nothing counted moves, but its department's pages listed it
+                touch({project.department_id})
 
 
 def mark_lost(project: Project, *, by, lost_on: date, reason: str) -> None:
@@ -690,6 +695,9 @@ def create_project(project: Project, *, by, today: date, submission: UUID | None
             _raise_if_submitted(submission, Submission.Kind.PROJECT)
             raise
         _claim(submission, Submission.Kind.PROJECT, project.pk)
+        # Nothing counted moves, but the lists and the dashboard show it (they follow the
+        # department's records version).
+        touch({project.department_id})
     return project
 
 

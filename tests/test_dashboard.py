@@ -356,8 +356,14 @@ def test_the_stored_snapshot_is_shown_with_a_notice_until_the_recompute(
 
 
 @pytest.mark.django_db
-def test_a_new_project_without_records_shows_at_once(client, leader, records, competition, finance):
-    """A new lead changes no snapshot, yet changes 有项目，项目不多."""
+def test_a_new_project_without_records_shows_at_once(
+    client, leader, office, records, competition, finance, django_capture_on_commit_callbacks
+):
+    """A new project changes no snapshot, yet changes 有项目，项目不多: the service that
+    saves it gives its department a new records version, which the body's key names."""
+    from projects import services
+    from projects.models import Project
+
     recompute_snapshots(competition, as_of=date(2026, 4, 30))
 
     def few_projects(page):
@@ -365,7 +371,15 @@ def test_a_new_project_without_records_shows_at_once(client, leader, records, co
 
     assert "财政局" not in few_projects(_page(client, leader))
     for code in ("L1", "L2", "L3"):  # 4 projects to 1: 财政局 has less than half the median
-        make_project(records["p1"].department, code, industry=Industry.SERVICES)
+        project = Project(
+            code=code,
+            name=f"项目{code}",
+            investor="某投资方",
+            department=records["p1"].department,
+            industry=Industry.SERVICES,
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            services.create_project(project, by=office, today=date(2026, 4, 30))
     assert "财政局" in few_projects(_page(client, leader))
 
 

@@ -1,8 +1,5 @@
 """What every django-tables2 list page shares: paging from the query string, and exports."""
 
-import hashlib
-from collections.abc import Callable
-
 import django_tables2 as tables
 from django.http import HttpResponse
 from django.utils import timezone
@@ -23,35 +20,6 @@ def configure(request, table, *, prefix: str = "", per_page: int = PER_PAGE) -> 
     table.prefix = prefix
     table.per_page_field = "_per_page_not_read"
     tables.RequestConfig(request, paginate={"per_page": per_page}).configure(table)
-
-
-# A drawn page is kept an hour on the "pages" cache alias (its key names its data, so an
-# entry is never stale: this only frees the space of pages nobody opens again).
-PAGE_SECONDS = 60 * 60
-
-
-def page_cache_key(request, table, *, per_row: Callable[[object], object] | None = None) -> str:
-    """What one drawn page of a paginated table shows, for `{% cache %}` on the "pages"
-    alias (with the language): the query string (filters, sort, page), the number of rows,
-    and for each row of the page its key and the value of every shown column as
-    django-tables2 reads it (its accessor), plus `per_row(record)` for what a column's
-    drawing adds of its own (a link only some users get). The key names the data itself,
-    so an entry is never stale, whichever path changed the rows.
-
-    The page's rows are read here, by the query the drawing would run (the template
-    iterates the same evaluated queryset): no query is added. A hit skips django-tables2's
-    drawing of every cell, most of a list page's time (README "Performance").
-    """
-    columns = list(table.columns)  # the shown ones
-    rows = []
-    for row in table.page.object_list:
-        record = row.record
-        values = [record.pk, *(c.accessor.resolve(record, quiet=True) for c in columns)]
-        if per_row is not None:
-            values.append(per_row(record))
-        rows.append(values)
-    parts = (sorted(request.GET.lists()), table.page.paginator.count, table.page.number, rows)
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def is_export(request) -> bool:

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from departments.roles import Role, roles_of
@@ -17,6 +18,7 @@ from projects.access import (
 )
 from projects.filters import ProjectFilter
 from projects.forms import LostForm, ProjectForm, add_service_errors
+from projects.listing import LIST_PAGE_SECONDS, list_page_key
 from projects.models import MILESTONE_STAGES, ReviewStatus, Stage, Submission
 from projects.tables import ProjectTable
 from projects.views.duplicates import credit_context, warning_context
@@ -24,7 +26,7 @@ from projects.views.history import project_history
 from projects.views.once import first_result, repeated
 from web.access import require
 from web.forms import create_form_key, form_cache_key
-from web.tables import PAGE_SECONDS, configure, export_response, page_cache_key
+from web.tables import configure, export_response, is_export
 
 
 @require(Role.LIAISON_LEADER_OR_OFFICE)
@@ -32,25 +34,33 @@ def project_list(request):
     roles = roles_of(request.user)
     # The submitter is an exported column: joined here too, so an export costs no more.
     projects = projects_for(roles).with_flags().select_related("department", "submitted_by__person")
-    project_filter = ProjectFilter(request.GET, queryset=projects, request=request)
-    table = ProjectTable(project_filter.qs)
-    if response := export_response(request, table, title=_("项目")):
-        return response
-    configure(request, table)
+
+    def project_filter():
+        return ProjectFilter(request.GET, queryset=projects, request=request)
+
+    if is_export(request):
+        return export_response(request, ProjectTable(project_filter().qs), title=_("项目"))
+    # The filter form, the count and the table are drawn inside one cached block
+    # (projects.listing): built only when it misses.
+    listed = SimpleLazyObject(project_filter)
+
+    def table():
+        table = ProjectTable(listed.qs)
+        configure(request, table)
+        return table
+
     return render(
         request,
         "projects/project_list.html",
         {
-            "filter": project_filter,
-            "table": table,
-            # Drawing 25 rows × 14 cells was 90% of this page's time (py-spy; bench at
-            # scale 0.5: 211 ms of CPU beside 11 ms for the minimal view; 32 ms cached).
-            "table_key": page_cache_key(request, table),
-            "page_seconds": PAGE_SECONDS,
+            "filter": listed,
+            "table": SimpleLazyObject(table),
+            "list_key": list_page_key(request, roles, page="projects"),
+            "list_seconds": LIST_PAGE_SECONDS,
             # The office's filter form draws a select of every department; kept drawn
-            # (web.forms), the office's page went 54–56 → 29–33 ms CPU, a liaison's
-            # 40 → 28–31 (bench at scale 0.5, 100 departments, median of 15).
-            "filter_form_key": form_cache_key(project_filter.form),
+            # (web.forms) when the list misses, the office's page went 54–56 → 29–33 ms
+            # CPU, a liaison's 40 → 28–31 (bench at scale 0.5, 100 departments).
+            "filter_form_key": SimpleLazyObject(lambda: form_cache_key(listed.form)),
             "can_log": may_log(roles),
         },
     )

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from departments.roles import Role, roles_of
@@ -12,15 +13,16 @@ from projects import policy, services
 from projects.access import get_visit_for_user, may_log, may_verify, visits_for
 from projects.filters import VisitFilter
 from projects.forms import VisitForm, add_service_errors
+from projects.listing import LIST_PAGE_SECONDS, list_page_key
 from projects.models import ReviewStatus, Submission
-from projects.tables import VisitTable, person_name
+from projects.tables import VisitTable
 from projects.views.duplicates import warning_context
 from projects.views.history import visit_history
 from projects.views.once import first_result, repeated
 from web.access import require
 from web.forms import create_form_key, form_cache_key
 from web.ratelimit import rate_limited
-from web.tables import PAGE_SECONDS, configure, export_response, page_cache_key
+from web.tables import configure, export_response, is_export
 
 NOT_RETURNED = ~Q(status=ReviewStatus.RETURNED)
 VERIFIED = Q(status=ReviewStatus.VERIFIED)
@@ -30,41 +32,47 @@ VERIFIED = Q(status=ReviewStatus.VERIFIED)
 def visit_list(request):
     roles = roles_of(request.user)
     visits = visits_for(roles).select_related("department", "project", "logged_by__person")
-    visit_filter = VisitFilter(request.GET, queryset=visits, request=request)
-    table = VisitTable(visit_filter.qs, roles=roles)
-    if response := export_response(request, table, title=_("客商接待")):
-        return response
-    configure(request, table)
-    # The speech's own figures: batches (批次) and persons (人次) of what is listed, returned
-    # visits left out (they never count), and of those how many the office verified.
-    totals = visit_filter.qs.order_by().aggregate(
-        batches=Count("id", filter=NOT_RETURNED),
-        visitors=Sum("persons", filter=NOT_RETURNED),
-        verified_batches=Count("id", filter=VERIFIED),
-        verified_visitors=Sum("persons", filter=VERIFIED),
-    )
+
+    def visit_filter():
+        return VisitFilter(request.GET, queryset=visits, request=request)
+
+    if is_export(request):
+        table = VisitTable(visit_filter().qs, roles=roles)
+        return export_response(request, table, title=_("客商接待"))
+    # The filter form, the totals and the table are drawn inside one cached block
+    # (projects.listing): built only when it misses.
+    listed = SimpleLazyObject(visit_filter)
+
+    def table():
+        table = VisitTable(listed.qs, roles=roles)
+        configure(request, table)
+        return table
+
+    def totals():
+        # The speech's own figures: batches (批次) and persons (人次) of what is listed,
+        # returned visits left out (they never count), and of those how many the office
+        # verified.
+        return listed.qs.order_by().aggregate(
+            batches=Count("id", filter=NOT_RETURNED),
+            visitors=Sum("persons", filter=NOT_RETURNED),
+            verified_batches=Count("id", filter=VERIFIED),
+            verified_visitors=Sum("persons", filter=VERIFIED),
+        )
+
     return render(
         request,
         "projects/visit_list.html",
         {
-            "filter": visit_filter,
-            "table": table,
-            # Drawing the page was 80% of it (bench at scale 0.5: 143 ms of CPU, 26 ms
-            # cached). Besides the columns' values: the logger as the page names them (a
-            # Person), and the 修改 link, drawn for the user's own departments only.
-            "table_key": page_cache_key(
-                request,
-                table,
-                per_row=lambda visit: (
-                    person_name(visit.logged_by),
-                    roles.can_write_department(visit.department_id),
-                ),
-            ),
-            "page_seconds": PAGE_SECONDS,
+            "filter": listed,
+            "table": SimpleLazyObject(table),
+            "totals": SimpleLazyObject(totals),
+            # It names who logged each visit (their Person) and links 修改 on the user's
+            # own departments' rows: both are in the key.
+            "list_key": list_page_key(request, roles, page="visits", names_people=True),
+            "list_seconds": LIST_PAGE_SECONDS,
             # Its filter form kept drawn too (web.forms): 43–45 → 25–30 ms CPU for a
             # liaison (bench at scale 0.5, median of 15).
-            "filter_form_key": form_cache_key(visit_filter.form),
-            "totals": totals,
+            "filter_form_key": SimpleLazyObject(lambda: form_cache_key(listed.form)),
             "can_log": may_log(roles),
         },
     )
